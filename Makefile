@@ -1,0 +1,60 @@
+# Newcomer path: `make run` (app with demo data on SQLite) and `make test` (the whole suite).
+# Each target does its own set-up. Variables can be overridden: `make run PORT=8001`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+export FLASK_APP := wsgi
+
+# The stamp is rebuilt when the dependencies change.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: install
+install: $(BIN)/.installed
+
+.PHONY: catalogues
+catalogues: install  ## compile translations/*/LC_MESSAGES/messages.po into .mo
+	$(BIN)/pybabel compile --use-fuzzy -d translations --statistics 2>&1 | grep -v "^$$" || true
+
+.PHONY: extract
+extract: install  ## refresh translations/messages.pot from the code and templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --add-comments "I18N:" --no-location \
+		--sort-output --project=pcn_pwa -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete
+
+.PHONY: db
+db: install  ## migrate the database, then load reference and demo data (idempotent)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed --demo
+
+.PHONY: run
+run: catalogues db  ## serve the app with demo data at http://$(HOST):$(PORT)/
+	@echo
+	@echo "  PCN is starting at http://$(HOST):$(PORT)/"
+	@echo "  Demo sign-ins, password demo-pcn-2026 for all:"
+	@echo "    conseiller (advisor, Tadine)   responsable (manager, Tadine)   partenaire (partner, Cafat)"
+	@echo "    coordination (coordinator)     admin (admin)"
+	@echo
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+
+.PHONY: browser
+browser:  ## the browser the real-browser tests drive (Debian's Chromium)
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium for the browser tests (apt-get)…"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+.PHONY: test
+test: catalogues browser  ## the whole suite (TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: clean
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
+	find translations -name '*.mo' -delete

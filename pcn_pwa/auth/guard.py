@@ -1,0 +1,47 @@
+"""One guard for pages and API: pages go to the sign-in form, ``/api/`` gets JSON 401/403."""
+
+from functools import wraps
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ..errors import api_error, wants_json_response
+from ..i18n import _
+
+
+def deny_anonymous():
+    """The answer to a request that needs a signed-in user."""
+    if wants_json_response():
+        return api_error(401, "auth_required", _("Connectez-vous pour continuer."))
+    flash(_("Connectez-vous pour accéder à cette page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def deny_forbidden():
+    """The answer to a signed-in user whose role may not do this."""
+    if wants_json_response():
+        return api_error(403, "forbidden", _("Votre rôle ne permet pas cette action."))
+    abort(403)
+
+
+def login_required(*roles: str):
+    """Require a signed-in, active user, and one of ``roles`` when any are given.
+
+    Usable bare (``@login_required``) or with roles (``@login_required("manager", "admin")``).
+    """
+    if len(roles) == 1 and callable(roles[0]):
+        return login_required()(roles[0])
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return deny_anonymous()
+            if roles and current_user.role not in roles:
+                return deny_forbidden()
+            return view(*args, **kwargs)
+
+        guarded.allowed_roles = roles
+        return guarded
+
+    return decorator

@@ -1,0 +1,75 @@
+"""Sign-in and sign-out pages."""
+
+import math
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db
+from ..i18n import _, ngettext
+from ..models import User, utcnow
+from . import bp
+from .forms import LoginForm
+
+
+def safe_next(target: str | None) -> str:
+    """Only follow ``next`` to a page of this site, never to another host."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.home")
+
+
+def _throttled_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Trop de tentatives de connexion. Réessayez dans %(num)s minute.",
+        "Trop de tentatives de connexion. Réessayez dans %(num)s minutes.",
+        minutes,
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with a username and password; the session then lasts 30 days on the device."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        throttle = current_app.extensions["login_throttle"]
+        username = User.normalise_username(form.username.data)
+        address = request.remote_addr or "unknown"
+        verdict = throttle.check(username, address)
+        if not verdict.allowed:
+            form.form_errors.append(_throttled_message(verdict.retry_after))
+            status = 429
+        else:
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            if user is None or not user.check_password(form.password.data) or not user.active:
+                throttle.record_failure(username, address)
+                form.form_errors.append(_("Identifiant ou mot de passe incorrect."))
+                status = 401
+            else:
+                throttle.forget_user(username)
+                session.clear()
+                session.permanent = True
+                login_user(user)
+                user.last_login_at = utcnow()
+                db.session.commit()
+                return redirect(safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out (a POST with the CSRF token, so no other site can sign an advisor out)."""
+    logout_user()
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,109 @@
+"""``flask seed`` and ``flask users``: what an admin runs on the server."""
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import AGENCY_ROLES, ROLES, Agency, Partner, User
+
+MIN_PASSWORD_LENGTH = 10
+
+users_cli = AppGroup("users", help="Manage the people who sign in.")
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Also load demo users and about three months of demo records.")
+def seed_command(demo: bool) -> None:
+    """Load reference data (communes, agencies, partners, procedures, topics); safe to run again."""
+    from .seed import DEMO_PASSWORD, DEMO_USERS, seed_demo, seed_reference
+
+    report = seed_demo() if demo else seed_reference()
+    click.echo(f"Seeded: {report}.")
+    if demo:
+        click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+        for username, _name, role, agency, partner in DEMO_USERS[:5]:
+            where = agency or partner or ""
+            click.echo(f"  {username:<14} {role:<12} {where}")
+
+
+def _read_password() -> str:
+    """From a hidden prompt (twice) on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--agency", "agency_code", help="Agency code, for advisors and managers (e.g. TADINE).")
+@click.option("--partner", "partner_code", help="Partner code, for partner users (e.g. CAFAT).")
+@click.option("--name", "display_name", help="Name shown in the interface (default: the username).")
+@click.option("--locale", default=None, help="Preferred interface language (e.g. fr, en).")
+def create_user(username, role, agency_code, partner_code, display_name, locale):
+    """Create an account; the password is asked for, or read from stdin."""
+    username = User.normalise_username(username)
+    if not username or len(username) > 64:
+        raise click.UsageError("The username must have 1 to 64 characters.")
+    if db.session.scalar(sa.select(User).where(User.username == username)):
+        raise click.UsageError(f"User {username!r} already exists.")
+    if role in AGENCY_ROLES:
+        if not agency_code:
+            raise click.UsageError(f"A {role} needs --agency.")
+        agency_code = agency_code.upper()
+        if db.session.get(Agency, agency_code) is None:
+            raise click.UsageError(f"Unknown agency {agency_code!r}: run 'flask seed' or check the code.")
+    elif agency_code:
+        raise click.UsageError(f"A {role} works for no single agency: drop --agency.")
+    if role == "partner":
+        if not partner_code:
+            raise click.UsageError("A partner user needs --partner.")
+        partner_code = partner_code.upper()
+        if db.session.get(Partner, partner_code) is None:
+            raise click.UsageError(f"Unknown partner {partner_code!r}.")
+    elif partner_code:
+        raise click.UsageError("Only partner users take --partner.")
+    password = _read_password()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.UsageError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        agency_code=agency_code,
+        partner_code=partner_code,
+        locale=locale,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {username}.")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user(username):
+    """Stop an account from signing in; its records stay."""
+    user = db.session.scalar(sa.select(User).where(User.username == User.normalise_username(username)))
+    if user is None:
+        raise click.UsageError(f"No user {username!r}.")
+    user.active = False
+    db.session.commit()
+    click.echo(f"Deactivated {user.username}: their devices are signed out at their next request.")
+
+
+@users_cli.command("list")
+def list_users():
+    """List accounts with their role and agency or partner."""
+    for user in db.session.scalars(sa.select(User).order_by(User.role, User.username)):
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.username:<24} {user.role:<12} {user.agency_code or user.partner_code or ''}{state}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(users_cli)

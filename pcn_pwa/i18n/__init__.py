@@ -1,0 +1,212 @@
+"""Interface language: which locale a request gets, its catalogue, and locale-safe formatting.
+
+We do not use Flask-Babel: for the Kanak languages of the pilot sites (``nen``, ``dhv``…)
+CLDR has no data, ``babel.Locale.parse`` raises, and Flask-Babel turns that into a 500.
+Here the catalogue is chosen by the language code alone, and dates and numbers fall back
+to ``fr_NC`` formatting when CLDR does not know the language.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.support import LazyProxy, NullTranslations, Translations
+from flask import current_app, g, has_request_context, request, session
+from flask_login import current_user
+from wtforms.i18n import get_translations as wtforms_get_translations
+
+SESSION_KEY = "locale"
+
+# Native names of the languages we know before any catalogue is uploaded.
+KNOWN_LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (reference-data labels)."""
+    return message
+
+
+def catalogue_locales() -> list[str]:
+    """Languages that have a compiled catalogue in the translations folder."""
+    root = current_app.config["TRANSLATIONS_DIR"]
+    found = []
+    if os.path.isdir(root):
+        for code in sorted(os.listdir(root)):
+            if os.path.isfile(os.path.join(root, code, "LC_MESSAGES", "messages.mo")):
+                found.append(code)
+    return found
+
+
+def available_locales() -> list[str]:
+    """Interface languages a user may choose: French (the source) plus every compiled catalogue."""
+    default = current_app.config["DEFAULT_LOCALE"]
+    return [default] + [code for code in catalogue_locales() if code != default]
+
+
+def language_name(code: str) -> str:
+    """The language's own name, from CLDR when it knows it, else our list, else the code."""
+    if code in KNOWN_LANGUAGE_NAMES:
+        return KNOWN_LANGUAGE_NAMES[code]
+    try:
+        return Locale.parse(code).get_display_name(code).capitalize()
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def _best_accept_language(supported: list[str]) -> str | None:
+    if not has_request_context():
+        return None
+    return request.accept_languages.best_match(supported)
+
+
+def select_locale() -> str:
+    """The request's language: the user's preference, then the session, then the browser, then French."""
+    supported = available_locales()
+    candidates = []
+    if has_request_context():
+        if current_user and current_user.is_authenticated and current_user.locale:
+            candidates.append(current_user.locale)
+        candidates.append(session.get(SESSION_KEY))
+        candidates.append(_best_accept_language(supported))
+    for code in candidates:
+        if code and code in supported:
+            return code
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def get_locale() -> str:
+    """The current request's language code, chosen once per request."""
+    if not has_request_context():
+        return current_app.config["DEFAULT_LOCALE"]
+    if "locale" not in g:
+        g.locale = select_locale()
+    return g.locale
+
+
+@lru_cache(maxsize=64)
+def _load_translations(root: str, code: str) -> NullTranslations:
+    return Translations.load(root, [code])
+
+
+def get_translations() -> NullTranslations:
+    """The message catalogue of the current language (French needs none: it is the source)."""
+    code = get_locale()
+    if code == current_app.config["DEFAULT_LOCALE"]:
+        return NullTranslations()
+    return _load_translations(current_app.config["TRANSLATIONS_DIR"], code)
+
+
+def clear_catalogue_cache() -> None:
+    """Forget loaded catalogues (after compiling new ones)."""
+    _load_translations.cache_clear()
+
+
+def gettext(message: str, **variables) -> str:
+    """Translate ``message`` into the request's language, then fill ``%(name)s`` placeholders."""
+    text = get_translations().ugettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Translate with the catalogue's plural rule; ``num`` is available as ``%(num)s``."""
+    variables.setdefault("num", num)
+    return get_translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(message: str, **variables) -> LazyProxy:
+    """Translate when the string is used, not when the module is imported (form labels)."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+_ = gettext
+_l = lazy_gettext
+
+
+def formatting_locale() -> Locale:
+    """The CLDR locale for dates and numbers: the language's own, else fr_NC."""
+    code = get_locale()
+    fallback = current_app.config["FORMAT_FALLBACK_LOCALE"]
+    if code == "fr":
+        code = fallback
+    try:
+        return Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(fallback)
+
+
+def display_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
+def to_local(moment: datetime) -> datetime:
+    """A stored UTC moment seen on the clock of New Caledonia."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(display_timezone())
+
+
+def format_datetime(moment: datetime | None, format: str = "medium") -> str:
+    """Date and time in Pacific/Noumea, formatted for the current language."""
+    if moment is None:
+        return ""
+    return babel_dates.format_datetime(to_local(moment), format=format, locale=formatting_locale())
+
+
+def format_date(moment: datetime | None, format: str = "medium") -> str:
+    """Date in Pacific/Noumea, formatted for the current language."""
+    if moment is None:
+        return ""
+    return babel_dates.format_date(to_local(moment).date(), format=format, locale=formatting_locale())
+
+
+def format_number(value) -> str:
+    """A number with the current language's separators (fr_NC: narrow no-break space)."""
+    return babel_numbers.format_decimal(value, locale=formatting_locale())
+
+
+class WTFormsTranslations:
+    """WTForms' own messages ("This field is required.") in the interface language.
+
+    Languages WTForms has no catalogue for fall back to French, the interface's source.
+    """
+
+    def gettext(self, string):
+        return self._pick().gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return self._pick().ngettext(singular, plural, n)
+
+    @staticmethod
+    def _pick():
+        code = get_locale()
+        return _wtforms_catalogue(code)
+
+
+@lru_cache(maxsize=32)
+def _wtforms_catalogue(code: str):
+    if code == "en":
+        return NullTranslations()
+    translations = wtforms_get_translations([code, "fr"])
+    return translations
+
+
+def init_app(app) -> None:
+    """Give templates the translation functions and formatting filters."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.context_processor
+    def language_choices():
+        return {
+            "interface_languages": [(code, language_name(code)) for code in available_locales()],
+        }

@@ -1,0 +1,29 @@
+"""Words shown for stored codes (roles, provinces), translated at display time."""
+
+from .i18n import N_, gettext
+
+ROLE_LABELS = {
+    "advisor": N_("Conseiller numérique"),
+    "manager": N_("Responsable d’agence"),
+    "partner": N_("Partenaire"),
+    "coordinator": N_("Coordination (gouvernement)"),
+    "admin": N_("Administrateur"),
+}
+
+PROVINCE_LABELS = {
+    "sud": N_("Province Sud"),
+    "nord": N_("Province Nord"),
+    "iles": N_("Province des Îles Loyauté"),
+}
+
+
+def role_label(code: str) -> str:
+    return gettext(ROLE_LABELS.get(code, code))
+
+
+def province_label(code: str) -> str:
+    return gettext(PROVINCE_LABELS.get(code, code))
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(role_label=role_label, province_label=province_label)

@@ -1,0 +1,103 @@
+"""Home, language switch, account, service worker."""
+
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask_login import current_user
+
+from ..auth.guard import login_required
+from ..auth.routes import safe_next
+from ..extensions import db
+from ..i18n import SESSION_KEY, _, available_locales, display_timezone, language_name
+from ..models import Accompaniment, Agency, accompaniment_partner
+from . import bp
+from .forms import LanguageForm
+
+
+def start_of_local_day(days_ago: int = 0) -> datetime:
+    """Midnight in Nouméa, ``days_ago`` days back, as an aware datetime."""
+    today = datetime.now(display_timezone()).date() - timedelta(days=days_ago)
+    return datetime.combine(today, time.min, tzinfo=display_timezone())
+
+
+def _count(*conditions) -> int:
+    query = sa.select(sa.func.count()).select_from(Accompaniment).where(~Accompaniment.deleted, *conditions)
+    return db.session.scalar(query)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """What each role needs to see first."""
+    today = start_of_local_day()
+    month = start_of_local_day(29)
+    context = {}
+    if current_user.role in ("advisor", "manager"):
+        mine = Accompaniment.agency_code == current_user.agency_code
+        context["today_count"] = _count(mine, Accompaniment.occurred_at >= today)
+        context["month_count"] = _count(mine, Accompaniment.occurred_at >= month)
+    elif current_user.role == "partner":
+        concerns_partner = Accompaniment.id.in_(
+            sa.select(accompaniment_partner.c.accompaniment_id).where(
+                accompaniment_partner.c.partner_code == current_user.partner_code
+            )
+        )
+        context["month_count"] = _count(concerns_partner, Accompaniment.occurred_at >= month)
+    else:
+        counts = dict(
+            db.session.execute(
+                sa.select(Accompaniment.agency_code, sa.func.count())
+                .where(~Accompaniment.deleted, Accompaniment.occurred_at >= month)
+                .group_by(Accompaniment.agency_code)
+            ).all()
+        )
+        agencies = db.session.scalars(sa.select(Agency).order_by(Agency.province, Agency.name)).all()
+        context["agency_counts"] = [(agency, counts.get(agency.code, 0)) for agency in agencies]
+    return render_template("main/home.html", **context)
+
+
+@bp.post("/langue")
+def switch_language():
+    """Change the interface language (kept on the account when signed in, else in the session)."""
+    code = request.form.get("locale", "")
+    if code not in available_locales():
+        flash(_("Cette langue n’est pas disponible."), "error")
+    else:
+        session[SESSION_KEY] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own account: who they are, and their language."""
+    form = LanguageForm()
+    form.locale.choices = [(code, language_name(code)) for code in available_locales()]
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        session[SESSION_KEY] = form.locale.data
+        db.session.commit()
+        flash(_("Préférence de langue enregistrée."), "success")
+        return redirect(url_for("main.account"))
+    if request.method == "GET":
+        form.locale.data = current_user.locale or session.get(SESSION_KEY) or current_app.config["DEFAULT_LOCALE"]
+    return render_template("main/account.html", form=form)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so its scope is the whole app."""
+    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/healthz")
+def health():
+    """For the load balancer: the app answers and the database too."""
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,277 @@
+"""The domain: agencies, partners and their procedures, people who sign in, and accompaniments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC (a callable default, evaluated per row)."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Store naive UTC, hand back aware UTC: SQLite keeps no offset, PostgreSQL is told UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+PROVINCES = ("sud", "nord", "iles")
+ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
+# Roles whose work is tied to one agency.
+AGENCY_ROLES = ("advisor", "manager")
+
+
+class Commune(db.Model):
+    """One of New Caledonia's 33 communes, keyed by its INSEE code (98801…98833)."""
+
+    code: so.Mapped[str] = so.mapped_column(sa.String(5), primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    province: so.Mapped[str] = so.mapped_column(sa.String(8))
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "province": self.province}
+
+
+class Agency(db.Model):
+    """A post-office agency hosting a point conseil numérique."""
+
+    code: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    commune_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey(Commune.code))
+    province: so.Mapped[str] = so.mapped_column(sa.String(8))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+
+    commune: so.Mapped[Commune] = so.relationship()
+
+    __table_args__ = (sa.CheckConstraint(f"province IN {PROVINCES}", name="province"),)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "province": self.province, "active": self.active}
+
+
+class Partner(db.Model):
+    """An organisation whose online procedures advisors help with (OPT, Cafat…)."""
+
+    code: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+
+    procedures: so.WriteOnlyMapped[Procedure] = so.relationship(back_populates="partner")
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name}
+
+
+class Procedure(db.Model):
+    """An online procedure of one partner. Retired entries stay for the records that cite them."""
+
+    code: so.Mapped[str] = so.mapped_column(sa.String(48), primary_key=True)
+    partner_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey(Partner.code), index=True)
+    label: so.Mapped[str] = so.mapped_column(sa.String(160))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+
+    partner: so.Mapped[Partner] = so.relationship(back_populates="procedures")
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "partner": self.partner_code, "label": self.label}
+
+
+class Topic(db.Model):
+    """A digital skill worked on (handling a device, e-mail, online safety…)."""
+
+    code: so.Mapped[str] = so.mapped_column(sa.String(48), primary_key=True)
+    label: so.Mapped[str] = so.mapped_column(sa.String(160))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "label": self.label}
+
+
+class User(UserMixin, db.Model):
+    """Someone who signs in: an advisor, a manager, a partner, the coordinator or an admin."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    agency_code: so.Mapped[Optional[str]] = so.mapped_column(sa.ForeignKey(Agency.code), index=True)
+    partner_code: so.Mapped[Optional[str]] = so.mapped_column(sa.ForeignKey(Partner.code))
+    locale: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    agency: so.Mapped[Optional[Agency]] = so.relationship()
+    partner: so.Mapped[Optional[Partner]] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN {ROLES}", name="role"),
+        sa.CheckConstraint(
+            f"role NOT IN {AGENCY_ROLES} OR agency_code IS NOT NULL", name="agency_for_agency_roles"
+        ),
+        sa.CheckConstraint("role != 'partner' OR partner_code IS NOT NULL", name="partner_for_partners"),
+    )
+
+    @staticmethod
+    def normalise_username(username: str) -> str:
+        """Usernames are matched without regard to case or surrounding blanks."""
+        return username.strip().lower()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses deactivated accounts with this
+        return self.active
+
+    def get_id(self) -> str:
+        # The hash prefix ties the session to the password: changing it signs out every device.
+        return f"{self.id}:{self.password_hash[-12:]}"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def may_read_records_of(self, agency_code: str) -> bool:
+        """Who may read an agency's records (see the sync contract)."""
+        if self.role in ("admin", "coordinator"):
+            return True
+        return self.role in AGENCY_ROLES and self.agency_code == agency_code
+
+    def may_write_records_of(self, agency_code: str) -> bool:
+        """Who may write an agency's records: its advisors and managers, and admins."""
+        if self.role == "admin":
+            return True
+        return self.role in AGENCY_ROLES and self.agency_code == agency_code
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+accompaniment_partner = sa.Table(
+    "accompaniment_partner",
+    db.metadata,
+    sa.Column("accompaniment_id", sa.ForeignKey("accompaniment.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("partner_code", sa.ForeignKey(Partner.code), primary_key=True, index=True),
+)
+
+accompaniment_procedure = sa.Table(
+    "accompaniment_procedure",
+    db.metadata,
+    sa.Column("accompaniment_id", sa.ForeignKey("accompaniment.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("procedure_code", sa.ForeignKey(Procedure.code), primary_key=True, index=True),
+)
+
+accompaniment_topic = sa.Table(
+    "accompaniment_topic",
+    db.metadata,
+    sa.Column("accompaniment_id", sa.ForeignKey("accompaniment.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_code", sa.ForeignKey(Topic.code), primary_key=True, index=True),
+)
+
+
+class Accompaniment(db.Model):
+    """One accompaniment of a person (or a workshop group) at an agency.
+
+    The primary key is the UUID made on the tablet, so a retried push can never make a
+    second row. Each stored change raises ``version``; the sync contract compares it.
+    Partners, procedures and topics live in link tables so the dashboards can count them
+    with plain SQL on SQLite and PostgreSQL alike.
+    """
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(sa.Uuid, primary_key=True)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    agency_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey(Agency.code))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    occurred_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    duration_minutes: so.Mapped[Optional[int]]
+    participants: so.Mapped[int] = so.mapped_column(default=1)
+    procedure_detail: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
+    equipment: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+
+    # The person accompanied: never a name, phone or address.
+    age_band: so.Mapped[str] = so.mapped_column(sa.String(16), default="unknown")
+    gender: so.Mapped[str] = so.mapped_column(sa.String(8), default="unknown")
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="unknown")
+    situations: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    commune_code: so.Mapped[Optional[str]] = so.mapped_column(sa.ForeignKey(Commune.code))
+    returning_visit: so.Mapped[Optional[bool]]  # "returning" is an SQL keyword
+    language: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    card: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16), index=True)
+
+    autonomy: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
+    outcome: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
+    blockers: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    redirected_to: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    workshop_title: so.Mapped[Optional[str]] = so.mapped_column(sa.String(200))
+    workshop_level: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    notes: so.Mapped[Optional[str]] = so.mapped_column(sa.String(1000))
+
+    deleted: so.Mapped[bool] = so.mapped_column(default=False)
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id))
+    updated_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id))
+    device_id: so.Mapped[Optional[uuid.UUID]] = so.mapped_column(sa.Uuid)
+    client_updated_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    agency: so.Mapped[Agency] = so.relationship()
+    commune: so.Mapped[Optional[Commune]] = so.relationship()
+    created_by: so.Mapped[User] = so.relationship(foreign_keys=[created_by_id])
+    updated_by: so.Mapped[User] = so.relationship(foreign_keys=[updated_by_id])
+    partners: so.Mapped[list[Partner]] = so.relationship(secondary=accompaniment_partner)
+    procedures: so.Mapped[list[Procedure]] = so.relationship(secondary=accompaniment_procedure)
+    topics: so.Mapped[list[Topic]] = so.relationship(secondary=accompaniment_topic)
+
+    __table_args__ = (
+        sa.Index("ix_accompaniment_agency_occurred", "agency_code", "occurred_at"),
+        sa.Index("ix_accompaniment_updated", "updated_at"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Accompaniment {self.id} v{self.version} {self.kind}>"
+
+
+class Device(db.Model):
+    """A browser install that pushes records: the coordinator's view of sync health."""
+
+    id: so.Mapped[uuid.UUID] = so.mapped_column(sa.Uuid, primary_key=True)
+    user_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    user_agent: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    first_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_push_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    pending_count: so.Mapped[int] = so.mapped_column(default=0)
+
+    user: so.Mapped[Optional[User]] = so.relationship()

@@ -1,0 +1,29 @@
+"""The menu, by role: each area adds its entries here, so the header never links to a page a user cannot open."""
+
+from flask import request
+from flask_login import current_user
+
+from .i18n import N_, gettext
+
+ALL_ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
+
+# (endpoint, label, roles allowed)
+MENU = [
+    ("main.home", N_("Accueil"), ALL_ROLES),
+    ("main.account", N_("Mon compte"), ALL_ROLES),
+]
+
+
+def menu_for_current_user() -> list[dict]:
+    """The entries the signed-in user may open, with the current one marked."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        {"endpoint": endpoint, "label": gettext(label), "current": request.endpoint == endpoint}
+        for endpoint, label, roles in MENU
+        if current_user.role in roles
+    ]
+
+
+def init_app(app) -> None:
+    app.context_processor(lambda: {"menu": menu_for_current_user()})

@@ -1,0 +1,146 @@
+"""Fixtures in the flaskr style: ``app`` (fresh database per test), ``client``, ``runner``, ``auth``."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import request_started
+from flask.globals import _cv_app
+
+from pcn_pwa import create_app
+from pcn_pwa.extensions import db as _db
+from pcn_pwa.models import User
+from pcn_pwa.seed import seed_reference
+
+from .dbutil import test_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """Compile the shipped catalogues once, as ``make`` does (the .mo files are not committed)."""
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "translations"), "--use-fuzzy"],
+        check=False,
+        capture_output=True,
+    )
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": test_database_url(str(tmp_path)),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URL": "memory://",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config():
+    """Per-test overrides of the app's settings (override this fixture in a module)."""
+    return {}
+
+
+def _fresh_request_globals(sender, **extra):
+    """Each request in production gets a new app context and so a new ``g``. Tests hold one
+    context open (to use the database directly), so give each test request a clean ``g``:
+    otherwise the signed-in user and the locale would be cached from the previous request."""
+    _cv_app.get().g = sender.app_ctx_globals_class()
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    app = make_app(tmp_path, **app_config)
+    request_started.connect(_fresh_request_globals, app)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+        seed_reference()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user: ``make_user("advisor", agency="TADINE")``."""
+
+    def make(role, username=None, agency=None, partner=None, password=PASSWORD, active=True, locale=None):
+        if role in ("advisor", "manager") and agency is None:
+            agency = "TADINE"
+        if role == "partner" and partner is None:
+            partner = "CAFAT"
+        user = User(
+            username=username or f"{role}-{agency or partner or 'all'}".lower(),
+            display_name=f"{role.title()} de test",
+            role=role,
+            agency_code=agency,
+            partner_code=partner,
+            active=active,
+            locale=locale,
+        )
+        user.set_password(password)
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password=PASSWORD, **kwargs):
+        return self._client.post("/login", data={"username": username, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def signed_in(make_user, auth):
+    """Sign a new user of ``role`` in on the test client and return them."""
+
+    def sign_in(role, **kwargs):
+        user = make_user(role, **kwargs)
+        response = auth.login(user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark real-browser tests so they can be selected or left out (``-m "not browser"``)."""
+    for item in items:
+        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)

@@ -1,0 +1,104 @@
+"""JSON errors under /api/, pages elsewhere; security headers on everything."""
+
+import pytest
+from flask import abort
+
+from .conftest import make_app
+
+
+def test_api_404_is_json(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.json["error"] == "not_found"
+    assert response.json["message"]
+
+
+def test_api_405_is_json(client, signed_in):
+    signed_in("advisor")
+    response = client.delete("/api/v1/me")
+    assert response.status_code == 405
+    assert response.json["error"] == "method_not_allowed"
+
+
+def test_page_404_is_a_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "Cette page n’existe pas." in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def crashing_app(tmp_path, app):
+    """The real app plus two views that fail, to see what a crash looks like to a user."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/api/v1/_crash")
+    def api_crash():
+        raise RuntimeError("boom")
+
+    @app.get("/_crash")
+    def page_crash():
+        raise RuntimeError("boom")
+
+    @app.get("/_abort")
+    def aborted():
+        abort(500)
+
+    return app
+
+
+def test_crash_under_api_is_json_500(crashing_app, client, signed_in):
+    signed_in("admin")
+    response = client.get("/api/v1/_crash")
+    assert response.status_code == 500
+    assert response.json["error"] == "server_error"
+    assert "boom" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/_crash", "/_abort"])
+def test_crash_on_a_page_is_a_page(crashing_app, client, path):
+    response = client.get(path)
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    assert "Une erreur est survenue sur le serveur" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/v1/me", "/no-such-page", "/static/css/app.css"])
+def test_security_headers_everywhere(client, path):
+    with client.get(path) as response:
+        headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_secure_cookie_and_hsts_when_configured(tmp_path):
+    app = make_app(tmp_path, SESSION_COOKIE_SECURE=True)
+    response = app.test_client().get("/login")
+    assert "Strict-Transport-Security" in response.headers
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_templates_have_no_inline_script_or_handler():
+    """The CSP forbids inline script: no template may rely on one."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "pcn_pwa" / "templates"
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), f"inline <script> in {path.name}"
+        assert not re.search(r"\son[a-z]+\s*=", text), f"on…= handler in {path.name}"
+        assert "javascript:" not in text, f"javascript: URL in {path.name}"
+
+
+def test_service_worker_is_served_at_the_root(client):
+    with client.get("/sw.js") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "text/javascript"
+        assert response.headers["Cache-Control"] == "no-cache"
