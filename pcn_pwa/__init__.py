@@ -25,6 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     _init_login(app)
+    from .auth.guard import protect_request
+
+    app.before_request(protect_request)
 
     from . import errors, i18n, labels, navigation, security
     from .auth import throttle
@@ -36,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     throttle.init_app(app)
 
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .main import bp as main_bp
     from .sync import bp as api_bp
@@ -43,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
 
     from .cli import register_commands
 

@@ -40,6 +40,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "SESSION_COOKIE_NAME": "pcn_session",
+        # CSRF is checked by auth.guard.protect_request, after sign-in on the API.
+        "WTF_CSRF_CHECK_DEFAULT": False,
         # A form left open on a tablet for a morning must still post.
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("WTF_CSRF_TIME_LIMIT", 8 * 3600)),
         # Failed sign-ins: "memory://" for one process, "redis://host:6379/0" across workers.

@@ -10,6 +10,7 @@ ALL_ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
 # (endpoint, label, roles allowed)
 MENU = [
     ("main.home", N_("Accueil"), ALL_ROLES),
+    ("admin.users", N_("Utilisateurs"), ("admin",)),
     ("main.account", N_("Mon compte"), ALL_ROLES),
 ]
 

@@ -14,7 +14,7 @@ from pcn_pwa.extensions import db as _db
 from pcn_pwa.models import User
 from pcn_pwa.seed import seed_reference
 
-from .dbutil import test_database_url
+from .dbutil import suite_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -34,7 +34,7 @@ def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": test_database_url(str(tmp_path)),
+        "SQLALCHEMY_DATABASE_URI": suite_database_url(str(tmp_path)),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URL": "memory://",
     }

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from pcn_pwa.config import normalise_database_url
 
 
-def test_database_url(tmp_dir: str) -> str:
+def suite_database_url(tmp_dir: str) -> str:
     """The database the suite runs on: ``TEST_DATABASE_URL`` (PostgreSQL in CI), else SQLite."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:

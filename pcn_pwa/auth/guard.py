@@ -45,3 +45,31 @@ def login_required(*roles: str):
         return guarded
 
     return decorator
+
+
+def public_api(view):
+    """Mark an /api/ view that answers without sign-in (the OpenAPI document, say)."""
+    view.public_api = True
+    return view
+
+
+def protect_request():
+    """Run before every request: sign-in then CSRF under /api/, CSRF alone on pages.
+
+    The contract wants an anonymous push to get 401, not a CSRF error, so for the API the
+    sign-in check comes first. Flask-WTF's automatic check is off (WTF_CSRF_CHECK_DEFAULT)
+    because it would run before this.
+    """
+    from flask import current_app
+
+    from ..extensions import csrf
+
+    if request.routing_exception is not None:
+        return None  # let the 404 or 405 through
+    view = current_app.view_functions.get(request.endpoint)
+    if request.path.startswith("/api/") and not getattr(view, "public_api", False):
+        if not current_user.is_authenticated:
+            return deny_anonymous()
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()  # checks only state-changing methods (WTF_CSRF_METHODS)
+    return None

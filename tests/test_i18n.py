@@ -1,0 +1,106 @@
+"""Interface language: French source, English catalogue, and a safe fallback for codes CLDR lacks."""
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask import g
+
+from pcn_pwa.extensions import db
+from pcn_pwa.i18n import format_datetime, format_number
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_french_by_default(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="fr">' in page
+    assert "Se connecter" in page
+
+
+def test_browser_language_is_followed(client):
+    page = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.8"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Username" in page and "Password" in page
+
+
+def test_unknown_browser_language_falls_back_to_french(client):
+    page = client.get("/login", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+    assert "Identifiant" in page
+
+
+def test_switch_before_sign_in_is_kept_in_the_session(client):
+    response = client.post("/langue", data={"locale": "en", "next": "/login"})
+    assert response.headers["Location"] == "/login"
+    assert "Sign in" in client.get("/login").get_data(as_text=True)
+
+
+def test_switch_to_unknown_language_is_refused(client):
+    client.post("/langue", data={"locale": "xx", "next": "/login"})
+    page = client.get("/login").get_data(as_text=True)
+    assert "Cette langue n’est pas disponible." in page
+    assert '<html lang="fr">' in page
+
+
+def test_the_users_choice_follows_them_to_another_device(app, client, signed_in):
+    user = signed_in("advisor", username="marie")
+    client.post("/compte", data={"locale": "en"})
+    assert db.session.get(type(user), user.id).locale == "en"
+    other_device = app.test_client()
+    other_device.post("/login", data={"username": "marie", "password": "correct horse battery"})
+    assert "My account" in other_device.get("/compte").get_data(as_text=True)
+
+
+def test_form_errors_in_english_include_wtforms_own(client):
+    client.post("/langue", data={"locale": "en"})
+    page = client.post("/login", data={"username": "", "password": ""}).get_data(as_text=True)
+    assert "This field is required." in page
+
+
+def test_api_messages_follow_the_language(client):
+    response = client.get("/api/v1/me", headers={"Accept-Language": "en"})
+    assert response.json["message"] == "Sign in to continue."
+
+
+def test_times_are_shown_in_noumea(app):
+    moment = datetime(2026, 3, 1, 22, 30, tzinfo=timezone.utc)  # 09:30 on 2 March in Nouméa
+    with app.test_request_context("/"):
+        assert format_datetime(moment, "short") == "02/03/2026 09:30"
+
+
+def test_language_without_cldr_data_formats_as_fr_nc(app):
+    """Drehu (dhv) has no CLDR data: formatting must fall back to fr_NC, not raise."""
+    moment = datetime(2026, 3, 1, 22, 30, tzinfo=timezone.utc)
+    with app.test_request_context("/"):
+        g.locale = "dhv"
+        assert format_datetime(moment, "short") == "02/03/2026 09:30"
+        assert format_number(1234567) == "1\u202f234\u202f567"
+
+
+def _msgids(path):
+    with open(path, "rb") as handle:
+        return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id}
+
+
+def test_template_is_current(tmp_path):
+    """Every wrapped string of the code and templates is in translations/messages.pot."""
+    fresh = tmp_path / "fresh.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_",
+         "--no-location", "-o", str(fresh), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    missing = _msgids(fresh) - _msgids(ROOT / "translations" / "messages.pot")
+    assert not missing, f"run 'make extract': missing from messages.pot: {sorted(missing)}"
+
+
+def test_english_is_complete():
+    with open(ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle)
+    untranslated = [m.id for m in catalogue if m.id and (not m.string or m.fuzzy or
+                                                         (isinstance(m.string, tuple) and not all(m.string)))]
+    assert not untranslated
+    assert _msgids(ROOT / "translations" / "messages.pot") <= {
+        m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
