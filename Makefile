@@ -37,9 +37,7 @@ db: install  ## migrate the database, then load reference and demo data (idempot
 run: catalogues db  ## serve the app with demo data at http://$(HOST):$(PORT)/
 	@echo
 	@echo "  PCN is starting at http://$(HOST):$(PORT)/"
-	@echo "  Demo sign-ins, password demo-pcn-2026 for all:"
-	@echo "    conseiller (advisor, Tadine)   responsable (manager, Tadine)   partenaire (partner, Cafat)"
-	@echo "    coordination (coordinator)     admin (admin)"
+	@echo "  Sign in with one of the demo accounts listed above."
 	@echo
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
 
