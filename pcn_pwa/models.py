@@ -259,6 +259,53 @@ class Accompaniment(db.Model):
         sa.CheckConstraint("version >= 1", name="version_positive"),
     )
 
+    # Contract field -> column, for the plain fields (the rest is mapped by hand below).
+    SCALAR_FIELDS = (
+        "kind", "duration_minutes", "participants", "procedure_detail", "equipment", "autonomy",
+        "outcome", "blockers", "redirected_to", "workshop_title", "workshop_level", "notes",
+    )
+    BENEFICIARY_FIELDS = {
+        "age_band": "age_band", "gender": "gender", "status": "status", "situations": "situations",
+        "commune": "commune_code", "returning": "returning_visit", "language": "language", "card": "card",
+    }
+
+    def to_data(self) -> dict:
+        """The record as the contract's ``data`` object (times on Nouméa's clock)."""
+        from zoneinfo import ZoneInfo
+
+        data = {name: getattr(self, name) for name in self.SCALAR_FIELDS}
+        data["equipment"] = list(self.equipment or [])
+        data["blockers"] = list(self.blockers or [])
+        data["agency"] = self.agency_code
+        data["occurred_at"] = self.occurred_at.astimezone(ZoneInfo("Pacific/Noumea")).isoformat()
+        data["partners"] = sorted(p.code for p in self.partners)
+        data["procedures"] = sorted(p.code for p in self.procedures)
+        data["topics"] = sorted(t.code for t in self.topics)
+        data["beneficiary"] = {key: getattr(self, column) for key, column in self.BENEFICIARY_FIELDS.items()}
+        data["beneficiary"]["situations"] = list(self.situations or [])
+        return data
+
+    def apply(self, clean: dict) -> None:
+        """Copy a judged record (``validation.judge(...).clean``) onto this row."""
+        for name in self.SCALAR_FIELDS:
+            setattr(self, name, clean.get(name))
+        self.agency_code = clean["agency"]
+        self.occurred_at = clean["occurred_at"]
+        self.participants = clean.get("participants") or 1
+        self.equipment = list(clean.get("equipment") or [])
+        self.blockers = list(clean.get("blockers") or [])
+        beneficiary = clean.get("beneficiary") or {}
+        for key, column in self.BENEFICIARY_FIELDS.items():
+            setattr(self, column, beneficiary.get(key))
+        self.situations = list(beneficiary.get("situations") or [])
+        self.age_band = beneficiary.get("age_band") or "unknown"
+        self.gender = beneficiary.get("gender") or "unknown"
+        self.status = beneficiary.get("status") or "unknown"
+        session = db.session
+        self.partners = [session.get(Partner, code) for code in clean.get("partners") or []]
+        self.procedures = [session.get(Procedure, code) for code in clean.get("procedures") or []]
+        self.topics = [session.get(Topic, code) for code in clean.get("topics") or []]
+
     def __repr__(self) -> str:
         return f"<Accompaniment {self.id} v{self.version} {self.kind}>"
 

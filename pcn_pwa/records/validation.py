@@ -1,0 +1,338 @@
+"""The one judge of an accompaniment: the HTML form, the sync API and the tablets all use it.
+
+``FIELDS`` and ``CROSS_RULES`` describe every rule of the sync contract as data; ``judge``
+applies them here, and ``client_rules`` hands the same description (with the messages in the
+user's language) to the tablets through /api/v1/reference, so a record is checked the same
+way before it is queued offline and when the server receives it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from .. import vocabulary as vocab
+from ..extensions import db
+from ..i18n import N_, gettext
+from ..models import Agency, Commune, Partner, Procedure, Topic
+from . import cards
+
+MAX_FUTURE = timedelta(days=1)
+
+# Field path -> rule. "choices" names a list: a vocabulary, or a reference catalogue.
+FIELDS = {
+    "agency": {"type": "code", "required": True, "choices": "agencies"},
+    "kind": {"type": "code", "required": True, "choices": "kinds"},
+    "occurred_at": {"type": "datetime", "required": True, "max_future_seconds": int(MAX_FUTURE.total_seconds())},
+    "duration_minutes": {"type": "integer", "min": 1, "max": 480},
+    "participants": {"type": "integer", "min": 1, "max": 200, "default": 1},
+    "partners": {"type": "codes", "choices": "partners"},
+    "procedures": {"type": "codes", "choices": "procedures"},
+    "procedure_detail": {"type": "text", "max_length": 200},
+    "topics": {"type": "codes", "choices": "topics"},
+    "equipment": {"type": "codes", "choices": "equipment"},
+    "beneficiary.age_band": {"type": "code", "choices": "age_bands", "default": "unknown"},
+    "beneficiary.gender": {"type": "code", "choices": "genders", "default": "unknown"},
+    "beneficiary.status": {"type": "code", "choices": "statuses", "default": "unknown"},
+    "beneficiary.situations": {"type": "codes", "choices": "situations"},
+    "beneficiary.commune": {"type": "code", "choices": "communes"},
+    "beneficiary.returning": {"type": "boolean"},
+    "beneficiary.language": {"type": "code", "choices": "spoken_languages"},
+    "beneficiary.card": {"type": "card"},
+    "autonomy": {"type": "code", "choices": "autonomy"},
+    "outcome": {"type": "code", "choices": "outcomes"},
+    "blockers": {"type": "codes", "choices": "blockers"},
+    "redirected_to": {"type": "code", "choices": "redirect_targets"},
+    "workshop_title": {"type": "text", "max_length": 200},
+    "workshop_level": {"type": "code", "choices": "workshop_levels"},
+    "notes": {"type": "text", "max_length": 1000},
+}
+
+# Rules across fields, by name; tablets implement the same names.
+CROSS_RULES = {
+    "required_by_kind": {"individual": ["autonomy", "outcome"], "workshop": ["workshop_title"]},
+    "participants_by_kind": {"individual": {"min": 1, "max": 1}},
+    "only_for_kind": {"workshop_title": "workshop", "workshop_level": "workshop"},
+    "topic_or_procedure": ["topics", "procedures"],
+    "procedure_of_listed_partner": True,
+    "required_when": {"redirected_to": {"outcome": "redirected"}},
+}
+
+MESSAGES = {
+    "required": N_("Ce champ est obligatoire."),
+    "choice": N_("Choix inconnu : %(value)s."),
+    "code": N_("Un code est attendu."),
+    "list": N_("Une liste est attendue."),
+    "object": N_("Un objet est attendu."),
+    "integer": N_("Indiquez un nombre entier."),
+    "boolean": N_("Oui ou non est attendu."),
+    "range": N_("Indiquez un nombre entre %(min)s et %(max)s."),
+    "too_long": N_("%(max)s caractères au plus."),
+    "datetime": N_("Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00)."),
+    "timezone": N_("Le fuseau horaire manque (par exemple +11:00)."),
+    "future": N_("Cette date est plus d’un jour dans le futur."),
+    "card": N_("Numéro de carte invalide : vérifiez chaque caractère."),
+    "individual_one": N_("Un accompagnement individuel concerne une seule personne."),
+    "topic_or_procedure": N_("Choisissez au moins un thème ou une démarche."),
+    "procedure_partner": N_("La démarche %(value)s ne relève d’aucun partenaire choisi."),
+    "required_for_kind": N_("Obligatoire pour ce type d’accompagnement."),
+    "required_redirected": N_("Indiquez vers qui la personne a été orientée."),
+}
+
+
+def message(code: str, **params) -> str:
+    """A rule's message in the current language."""
+    return gettext(MESSAGES[code], **params)
+
+
+@dataclass
+class Reference:
+    """The catalogue codes a record may cite, loaded once per request or sync batch.
+
+    Retired entries stay valid: a tablet offline for weeks may still send them.
+    """
+
+    agencies: set[str]
+    partners: set[str]
+    procedures: dict[str, str]  # procedure code -> partner code
+    topics: set[str]
+    communes: set[str]
+
+    @classmethod
+    def load(cls) -> Reference:
+        session = db.session
+        return cls(
+            agencies=set(session.scalars(sa.select(Agency.code))),
+            partners=set(session.scalars(sa.select(Partner.code))),
+            procedures=dict(session.execute(sa.select(Procedure.code, Procedure.partner_code)).all()),
+            topics=set(session.scalars(sa.select(Topic.code))),
+            communes=set(session.scalars(sa.select(Commune.code))),
+        )
+
+    def choices(self, name: str):
+        """The allowed codes of a named list."""
+        lists = {
+            "agencies": self.agencies,
+            "partners": self.partners,
+            "procedures": self.procedures,
+            "topics": self.topics,
+            "communes": self.communes,
+            "redirect_targets": self.partners | set(vocab.REDIRECT_PLACES),
+            "kinds": vocab.KINDS,
+            "equipment": vocab.EQUIPMENT,
+            "age_bands": vocab.AGE_BANDS,
+            "genders": vocab.GENDERS,
+            "statuses": vocab.STATUSES,
+            "situations": vocab.SITUATIONS,
+            "spoken_languages": vocab.SPOKEN_LANGUAGES,
+            "autonomy": vocab.AUTONOMY,
+            "outcomes": vocab.OUTCOMES,
+            "blockers": vocab.BLOCKERS,
+            "workshop_levels": vocab.WORKSHOP_LEVELS,
+        }
+        return lists[name]
+
+
+@dataclass
+class Judgement:
+    clean: dict | None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def clean_text(value: str) -> str | None:
+    """NFC-normalised, trimmed text; empty means absent."""
+    text = unicodedata.normalize("NFC", value).strip()
+    return text or None
+
+
+def parse_datetime(value: str) -> datetime:
+    """ISO 8601 with an offset; ``Z`` is accepted. Raises ValueError with the reason."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("timezone")
+    return moment
+
+
+class _Checker:
+    """Walks one record's data, collecting cleaned values and per-field messages."""
+
+    def __init__(self, data: dict, reference: Reference, now: datetime):
+        self.data = data
+        self.reference = reference
+        self.now = now
+        self.clean: dict = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def fail(self, path: str, code: str, **params) -> None:
+        self.errors.setdefault(path, []).append(message(code, **params))
+
+    def raw(self, path: str):
+        node = self.data
+        for part in path.split("."):
+            if not isinstance(node, dict):
+                return None
+            node = node.get(part)
+        return node
+
+    def put(self, path: str, value) -> None:
+        node = self.clean
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+
+    def check_field(self, path: str, rule: dict) -> None:
+        value = self.raw(path)
+        kind = rule["type"]
+        if value is None or (isinstance(value, str) and not value.strip() and kind != "codes"):
+            if rule.get("required"):
+                self.fail(path, "required")
+            self.put(path, rule.get("default", [] if kind == "codes" else None))
+            return
+        checker = getattr(self, f"check_{kind}")
+        result = checker(path, value, rule)
+        self.put(path, result)
+
+    def check_code(self, path, value, rule):
+        if not isinstance(value, str):
+            self.fail(path, "code")
+            return rule.get("default")
+        value = value.strip()
+        if value not in self.reference.choices(rule["choices"]):
+            self.fail(path, "choice", value=value)
+            return rule.get("default")
+        return value
+
+    def check_codes(self, path, value, rule):
+        if not isinstance(value, list):
+            self.fail(path, "list")
+            return []
+        allowed = self.reference.choices(rule["choices"])
+        result = []
+        for item in value:
+            if not isinstance(item, str):
+                self.fail(path, "code")
+            elif item not in allowed:
+                self.fail(path, "choice", value=item)
+            elif item not in result:
+                result.append(item)
+        return result
+
+    def check_integer(self, path, value, rule):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, "integer")
+            return None
+        if not rule["min"] <= value <= rule["max"]:
+            self.fail(path, "range", min=rule["min"], max=rule["max"])
+        return value
+
+    def check_text(self, path, value, rule):
+        if not isinstance(value, str):
+            self.fail(path, "code")
+            return None
+        text = clean_text(value)
+        if text and len(text) > rule["max_length"]:
+            self.fail(path, "too_long", max=rule["max_length"])
+        return text
+
+    def check_boolean(self, path, value, rule):
+        if not isinstance(value, bool):
+            self.fail(path, "boolean")
+            return None
+        return value
+
+    def check_datetime(self, path, value, rule):
+        if not isinstance(value, str):
+            self.fail(path, "datetime")
+            return None
+        try:
+            moment = parse_datetime(value.strip())
+        except ValueError as error:
+            self.fail(path, "timezone" if str(error) == "timezone" else "datetime")
+            return None
+        if moment - self.now > timedelta(seconds=rule["max_future_seconds"]):
+            self.fail(path, "future")
+        return moment.astimezone(timezone.utc)
+
+    def check_card(self, path, value, rule):
+        if not isinstance(value, str):
+            self.fail(path, "card")
+            return None
+        code = cards.normalise(value)
+        if not code:
+            return None
+        if not cards.is_valid(code):
+            self.fail(path, "card")
+        return code
+
+    def check_cross_rules(self) -> None:
+        clean = self.clean
+        kind = clean.get("kind")
+        for name in CROSS_RULES["required_by_kind"].get(kind, []):
+            if clean.get(name) is None and name not in self.errors:
+                self.fail(name, "required_for_kind")
+        bounds = CROSS_RULES["participants_by_kind"].get(kind)
+        participants = clean.get("participants")
+        if bounds and isinstance(participants, int) and not bounds["min"] <= participants <= bounds["max"]:
+            self.fail("participants", "individual_one")
+        for name, only_kind in CROSS_RULES["only_for_kind"].items():
+            if kind != only_kind:
+                clean[name] = None
+                self.errors.pop(name, None)
+        first, second = CROSS_RULES["topic_or_procedure"]
+        if not clean.get(first) and not clean.get(second) and first not in self.errors and second not in self.errors:
+            self.fail(first, "topic_or_procedure")
+        partners = set(clean.get("partners") or [])
+        for code in clean.get("procedures") or []:
+            if self.reference.procedures.get(code) not in partners:
+                self.fail("procedures", "procedure_partner", value=code)
+        for name, condition in CROSS_RULES["required_when"].items():
+            applies = all(clean.get(other) == wanted for other, wanted in condition.items())
+            if not applies:
+                clean[name] = None
+                self.errors.pop(name, None)
+            elif clean.get(name) is None and name not in self.errors:
+                self.fail(name, "required_redirected")
+
+
+def judge(data, reference: Reference, now: datetime | None = None) -> Judgement:
+    """Decide whether ``data`` (the contract's ``data`` object) is a valid accompaniment.
+
+    Returns the cleaned record (codes checked, text NFC-normalised, times in UTC, unknown
+    fields dropped) or the messages of every field that is wrong, in the user's language.
+    """
+    if not isinstance(data, dict):
+        return Judgement(None, {"data": [message("object")]})
+    beneficiary = data.get("beneficiary")
+    checker = _Checker(data, reference, now or datetime.now(timezone.utc))
+    if beneficiary is not None and not isinstance(beneficiary, dict):
+        checker.fail("beneficiary", "object")
+        checker.data = {**data, "beneficiary": {}}
+    for path, rule in FIELDS.items():
+        checker.check_field(path, rule)
+    checker.check_cross_rules()
+    if checker.errors:
+        return Judgement(None, checker.errors)
+    return Judgement(checker.clean)
+
+
+def client_rules() -> dict:
+    """The rules as data, with their messages in the current language, for the tablets."""
+    return {
+        "fields": FIELDS,
+        "cross": CROSS_RULES,
+        "messages": {code: gettext(text) for code, text in MESSAGES.items()},
+        "card": {
+            "alphabet": cards.ALPHABET,
+            "length": cards.CODE_LENGTH,
+            "check": "luhn_mod_n",
+            "lookalikes": {"O": "0", "I": "1", "L": "1"},
+        },
+    }
