@@ -42,12 +42,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .main import bp as main_bp
+    from .records import bp as records_bp
     from .sync import bp as api_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(records_bp)
 
     from .cli import register_commands
 

@@ -25,5 +25,26 @@ def province_label(code: str) -> str:
     return gettext(PROVINCE_LABELS.get(code, code))
 
 
+def kind_label(code: str) -> str:
+    from .vocabulary import KINDS
+
+    return gettext(KINDS.get(code, code))
+
+
+def autonomy_label(code: str) -> str:
+    from .vocabulary import AUTONOMY
+
+    return gettext(AUTONOMY.get(code, code))
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(role_label=role_label, province_label=province_label)
+    from .records.cards import display as card_display
+
+    app.jinja_env.globals.update(
+        role_label=role_label,
+        province_label=province_label,
+        kind_label=kind_label,
+        autonomy_label=autonomy_label,
+        card_display=card_display,
+    )
+    app.jinja_env.filters["gettext"] = gettext
