@@ -78,7 +78,7 @@ def new():
         data, judgement = _judge_form(form, agency_code)
         if form.new_card.data and data["beneficiary"].get("card"):
             form.card.errors = list(form.card.errors) + [
-                _("Une carte est déjà indiquée : décochez « nouvelle carte » ou videz le numéro.")]
+                _("Une carte est déjà indiquée : décochez « Remettre une nouvelle carte de suivi » ou videz le numéro.")]
         if not form.has_errors and judgement.valid:
             clean = judgement.clean
             if form.new_card.data:

@@ -68,7 +68,7 @@ MESSAGES = {
     "list": N_("Une liste est attendue."),
     "object": N_("Un objet est attendu."),
     "integer": N_("Indiquez un nombre entier."),
-    "boolean": N_("Oui ou non est attendu."),
+    "boolean": N_("Une réponse oui ou non est attendue."),
     "range": N_("Indiquez un nombre entre %(min)s et %(max)s."),
     "too_long": N_("%(max)s caractères au plus."),
     "datetime": N_("Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00)."),

@@ -2,7 +2,7 @@
 
 from datetime import timezone
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -33,3 +33,22 @@ def me():
             "server_time": iso_utc(utcnow()),
         }
     )
+
+
+@bp.get("/reference")
+def reference():
+    """Catalogues, choices and rules for the tablets; 304 when the tablet's copy is current."""
+    from .reference import versioned_reference
+
+    body, version = versioned_reference()
+    etag = f'"{version}"'
+    if etag in request.if_none_match or version in request.if_none_match:
+        response = jsonify()
+        response.status_code = 304
+        response.data = b""
+    else:
+        response = jsonify(body)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Vary"] = "Cookie, Accept-Language"
+    return response

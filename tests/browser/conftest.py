@@ -35,6 +35,18 @@ LOCALE = "fr-NC"
 @dataclass
 class LiveServer:
     url: str
+    database_url: str
+
+    def count(self, sql: str, **params) -> int:
+        """Ask the server's database directly: what the server really stored, not what a page says."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sa.text(sql), params).scalar_one()
+        finally:
+            engine.dispose()
 
 
 def _free_port() -> int:
@@ -88,7 +100,7 @@ def live_server(tmp_path_factory):
                     if proc.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(f"gunicorn did not answer /healthz:\n{log_path.read_text(errors='replace')}")
                     time.sleep(0.1)
-                yield LiveServer(url=url)
+                yield LiveServer(url=url, database_url=database_url)
             finally:
                 _stop(proc)
 

@@ -7,6 +7,8 @@ under the strict CSP without a single console error.
 
 import pytest
 
+from .layout import check_layout
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
 # A plain viewport, not is_mobile: mobile emulation may zoom out to fit a too-wide page,
@@ -14,32 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "tablet": {"width": 1024, "height": 768}}
 ROLES = {"advisor": "conseiller", "manager": "responsable", "partner": "partenaire",
          "coordinator": "coordination", "admin": "admin"}
-MIN_TARGET = 44
-
-# Visible interactive elements smaller than MIN_TARGET. Zero-sized or off-screen ones (the
-# skip link until it is focused, hidden inputs) are not touch targets and are left out.
-SMALL_TARGETS_JS = """min => [...document.querySelectorAll('a, button, input, select, textarea, summary')]
-  .map(el => ({el, r: el.getBoundingClientRect(), style: getComputedStyle(el)}))
-  .filter(({r, style}) => r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0
-          && style.visibility !== 'hidden')
-  .filter(({r}) => r.width < min || r.height < min)
-  .map(({el, r}) => `<${el.tagName.toLowerCase()}${el.id ? ' id=' + el.id : ''}`
-       + `${el.className ? ' class="' + el.className + '"' : ''}> "${el.textContent.trim().slice(0, 40)}"`
-       + ` ${r.width.toFixed(1)}x${r.height.toFixed(1)}`)"""
-
-
-def check_layout(page, console_errors):
-    """The assertions every page must pass, with messages that name the offending element."""
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"horizontal scroll: content {width[0]} px wide in a {width[1]} px window"
-    small = page.evaluate(SMALL_TARGETS_JS, MIN_TARGET)
-    assert not small, f"touch targets under {MIN_TARGET} px:\n" + "\n".join(small)
-    token = page.locator('meta[name="csrf-token"]')
-    assert token.count() == 1 and token.get_attribute("content")
-    page.wait_for_timeout(200)  # let late console events (CSP reports) reach Python
-    assert not console_errors, "console errors:\n" + "\n".join(console_errors)
-
-
 @pytest.fixture(params=VIEWPORTS, ids=str)
 def viewport(request):
     return VIEWPORTS[request.param]

@@ -1,0 +1,64 @@
+"""The reference data a tablet needs offline: catalogues, choices and the rules of a record."""
+
+import hashlib
+import json
+
+import sqlalchemy as sa
+
+from .. import vocabulary as vocab
+from ..extensions import db
+from ..i18n import available_locales, get_locale, gettext, language_name
+from ..models import Agency, Commune, Partner, Procedure, Topic
+from ..records.validation import client_rules
+
+# Contract field -> vocabulary, for the "choices" of every enumerated field.
+CHOICE_LISTS = {
+    "kind": vocab.KINDS,
+    "equipment": vocab.EQUIPMENT,
+    "beneficiary.age_band": vocab.AGE_BANDS,
+    "beneficiary.gender": vocab.GENDERS,
+    "beneficiary.status": vocab.STATUSES,
+    "beneficiary.situations": vocab.SITUATIONS,
+    "beneficiary.language": vocab.SPOKEN_LANGUAGES,
+    "autonomy": vocab.AUTONOMY,
+    "outcome": vocab.OUTCOMES,
+    "blockers": vocab.BLOCKERS,
+    "redirect_places": vocab.REDIRECT_PLACES,
+    "workshop_level": vocab.WORKSHOP_LEVELS,
+}
+
+
+def build_reference() -> dict:
+    """Everything of /api/v1/reference but its version, labels in the current language."""
+    session = db.session
+    ordered = lambda model: session.scalars(sa.select(model).order_by(model.position, model.code)).all()  # noqa: E731
+    choices = {
+        name: [{"code": code, "label": gettext(label)} for code, label in vocabulary.items()]
+        for name, vocabulary in CHOICE_LISTS.items()
+    }
+    choices["beneficiary.commune"] = [
+        {"code": c.code, "label": c.name}
+        for c in session.scalars(sa.select(Commune).order_by(Commune.name))
+    ]
+    choices["duration_presets"] = vocab.DURATION_PRESETS
+    return {
+        "locale": get_locale(),
+        "agencies": [a.to_dict() for a in session.scalars(sa.select(Agency).order_by(Agency.name))],
+        "partners": [{"code": p.code, "name": gettext(p.name), "active": p.active} for p in ordered(Partner)],
+        "procedures": [
+            {"code": p.code, "partner": p.partner_code, "label": gettext(p.label), "active": p.active}
+            for p in session.scalars(sa.select(Procedure).order_by(Procedure.partner_code, Procedure.position))
+        ],
+        "topics": [{"code": t.code, "label": gettext(t.label), "active": t.active} for t in ordered(Topic)],
+        "languages": [{"code": code, "name": language_name(code)} for code in available_locales()],
+        "choices": choices,
+        "rules": client_rules(),
+    }
+
+
+def versioned_reference() -> tuple[dict, str]:
+    """The reference document with its version: a hash of its content, so it changes when anything does."""
+    body = build_reference()
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    body["version"] = digest
+    return body, digest

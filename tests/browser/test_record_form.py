@@ -1,0 +1,93 @@
+"""The accompaniment form in a real browser, on a 360 px phone and a tablet."""
+
+import re
+
+import pytest
+
+from .layout import check_layout
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+PHONE = {"width": 360, "height": 740}
+TABLET = {"width": 1024, "height": 768}
+
+
+def rows(live_server, kind):
+    return live_server.count("SELECT count(*) FROM accompaniment WHERE kind = :kind", kind=kind)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, TABLET], ids=["phone", "tablet"])
+def test_form_fits_the_screen_in_every_kind(signed_in_page, live_server, console_errors, viewport):
+    page = signed_in_page("conseiller", viewport=viewport)
+    page.goto(live_server.url + "/accompagnements/nouveau")
+    check_layout(page, console_errors)
+    for kind in ["individual", "quick_help", "free_access", "workshop"]:
+        page.check(f"input[name=kind][value={kind}]")
+        check_layout(page, console_errors)
+
+
+def test_kind_shows_only_what_it_needs(signed_in_page, live_server):
+    page = signed_in_page("conseiller", viewport=PHONE)
+    page.goto(live_server.url + "/accompagnements/nouveau")
+    autonomy, workshop, quick = page.locator("#autonomy"), page.locator("#workshop_title"), page.locator(".quick-save")
+    page.check("input[name=kind][value=individual]")
+    assert autonomy.is_visible() and not workshop.is_visible() and not quick.is_visible()
+    page.check("input[name=kind][value=workshop]")
+    assert workshop.is_visible() and not autonomy.is_visible()
+    page.check("input[name=kind][value=quick_help]")
+    assert quick.is_visible() and not autonomy.is_visible()
+
+
+def test_procedures_follow_the_chosen_partners(signed_in_page, live_server):
+    page = signed_in_page("conseiller", viewport=PHONE)
+    page.goto(live_server.url + "/accompagnements/nouveau")
+    page.check("input[name=kind][value=individual]")
+    cafat = page.locator("input[name=procedures][value=CAFAT_CERTIFICATE]")
+    opt = page.locator("input[name=procedures][value=OPT_BILL]")
+    assert not cafat.is_visible() and not opt.is_visible()
+    page.check("input[name=partners][value=CAFAT]")
+    assert cafat.is_visible() and not opt.is_visible()
+
+
+def test_quick_question_in_two_taps(signed_in_page, live_server):
+    page = signed_in_page("conseiller", viewport=PHONE)
+    page.goto(live_server.url + "/accompagnements/nouveau")
+    before = rows(live_server, "quick_help")
+    page.check("input[name=kind][value=quick_help]")
+    page.click(".quick-save button[value=BROWSING]")  # the second tap saves
+    page.wait_for_load_state()
+    assert "Accompagnement enregistré." in page.locator(".flash").inner_text()
+    assert rows(live_server, "quick_help") == before + 1
+
+
+def test_individual_record_end_to_end_with_a_new_card(signed_in_page, live_server, console_errors):
+    page = signed_in_page("conseiller", viewport=PHONE)
+    page.goto(live_server.url + "/accompagnements/nouveau")
+    before = rows(live_server, "individual")
+    page.check("input[name=kind][value=individual]")
+    page.check("input[name=duration][value='30']")
+    page.check("input[name=partners][value=CAFAT]")
+    page.check("input[name=procedures][value=CAFAT_CERTIFICATE]")
+    page.check("input[name=autonomy][value=guided]")
+    page.check("input[name=outcome][value=completed]")
+    page.fill("#commune", "Maré")
+    page.check("#new_card")
+    page.click("button.button-large")
+    page.wait_for_url(re.compile(r".*/accompagnements/carte/[0-9A-Z]{8}$"))
+    code = page.locator(".card-code").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    assert rows(live_server, "individual") == before + 1
+    assert live_server.count("SELECT count(*) FROM accompaniment WHERE card = :c", c=code.replace("-", "")) == 1
+    check_layout(page, console_errors)
+
+
+def test_errors_are_shown_on_the_fields_and_nothing_is_saved(signed_in_page, live_server):
+    page = signed_in_page("conseiller", viewport=PHONE)
+    page.goto(live_server.url + "/accompagnements/nouveau")
+    before = live_server.count("SELECT count(*) FROM accompaniment")
+    page.check("input[name=kind][value=individual]")
+    page.click("button.button-large")
+    page.wait_for_load_state()
+    assert "L’accompagnement n’est pas enregistré" in page.content()
+    assert "Obligatoire pour ce type d’accompagnement." in page.locator("#autonomy-errors").inner_text()
+    assert live_server.count("SELECT count(*) FROM accompaniment") == before
