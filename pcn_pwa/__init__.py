@@ -77,13 +77,31 @@ def _init_login(app: Flask) -> None:
     login_manager.unauthorized_handler(deny_anonymous)
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: write-ahead log (readers don't block the writer) and enforced foreign keys."""
-    module = type(dbapi_connection).__module__
-    if module.startswith("sqlite3"):
+    """SQLite: write-ahead log (readers don't block the writer), enforced foreign keys, and
+    transactions begun by us (see ``_sqlite_begin``) rather than by the driver."""
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """SQLite has one writer at a time. A request that may write (any method but GET/HEAD)
+    takes the write lock when its first transaction begins, so it waits its turn instead of
+    failing halfway when another worker wrote in between; reads never take it."""
+    if connection.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

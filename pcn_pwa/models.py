@@ -210,6 +210,8 @@ class Accompaniment(db.Model):
 
     id: so.Mapped[uuid.UUID] = so.mapped_column(sa.Uuid, primary_key=True)
     version: so.Mapped[int] = so.mapped_column(default=1)
+    # Position in the stream of changes that tablets pull, given in commit order (ChangeCounter).
+    change_seq: so.Mapped[int] = so.mapped_column(sa.BigInteger, unique=True)
     agency_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey(Agency.code))
     kind: so.Mapped[str] = so.mapped_column(sa.String(16))
     occurred_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
@@ -285,22 +287,29 @@ class Accompaniment(db.Model):
         data["beneficiary"]["situations"] = list(self.situations or [])
         return data
 
-    def apply(self, clean: dict) -> None:
-        """Copy a judged record (``validation.judge(...).clean``) onto this row."""
-        for name in self.SCALAR_FIELDS:
-            setattr(self, name, clean.get(name))
-        self.agency_code = clean["agency"]
-        self.occurred_at = clean["occurred_at"]
-        self.participants = clean.get("participants") or 1
-        self.equipment = list(clean.get("equipment") or [])
-        self.blockers = list(clean.get("blockers") or [])
+    @classmethod
+    def columns_from(cls, clean: dict) -> dict:
+        """Column values of a judged record (``validation.judge(...).clean``)."""
         beneficiary = clean.get("beneficiary") or {}
-        for key, column in self.BENEFICIARY_FIELDS.items():
-            setattr(self, column, beneficiary.get(key))
-        self.situations = list(beneficiary.get("situations") or [])
-        self.age_band = beneficiary.get("age_band") or "unknown"
-        self.gender = beneficiary.get("gender") or "unknown"
-        self.status = beneficiary.get("status") or "unknown"
+        columns = {name: clean.get(name) for name in cls.SCALAR_FIELDS}
+        columns.update({column: beneficiary.get(key) for key, column in cls.BENEFICIARY_FIELDS.items()})
+        columns.update(
+            agency_code=clean["agency"],
+            occurred_at=clean["occurred_at"],
+            participants=clean.get("participants") or 1,
+            equipment=list(clean.get("equipment") or []),
+            blockers=list(clean.get("blockers") or []),
+            situations=list(beneficiary.get("situations") or []),
+            age_band=beneficiary.get("age_band") or "unknown",
+            gender=beneficiary.get("gender") or "unknown",
+            status=beneficiary.get("status") or "unknown",
+        )
+        return columns
+
+    def apply(self, clean: dict) -> None:
+        """Copy a judged record onto this row, links included."""
+        for column, value in self.columns_from(clean).items():
+            setattr(self, column, value)
         session = db.session
         self.partners = [session.get(Partner, code) for code in clean.get("partners") or []]
         self.procedures = [session.get(Procedure, code) for code in clean.get("procedures") or []]
@@ -308,6 +317,14 @@ class Accompaniment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Accompaniment {self.id} v{self.version} {self.kind}>"
+
+
+class ChangeCounter(db.Model):
+    """The last change number given out. Writers lock this one row while they write, so change
+    numbers are handed out in commit order and a puller can never step past an uncommitted one."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    value: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
 
 
 class Device(db.Model):

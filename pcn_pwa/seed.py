@@ -119,6 +119,11 @@ def seed_demo(now: datetime | None = None, days: int = 91) -> SeedReport:
         now = now or datetime.now(timezone.utc)
         generator = DemoGenerator(random.Random(2026), advisors)
         records = generator.records(now, days)
+        from .records.store import reserve_changes
+
+        first = reserve_changes(len(records))
+        for offset, record in enumerate(records):
+            record.change_seq = first + offset
         db.session.add_all(records)
         report.add("demo accompaniments", len(records))
     db.session.commit()

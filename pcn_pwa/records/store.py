@@ -9,8 +9,48 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from ..extensions import db
-from ..models import Accompaniment, User, utcnow
+from ..models import (
+    Accompaniment,
+    ChangeCounter,
+    User,
+    accompaniment_partner,
+    accompaniment_procedure,
+    accompaniment_topic,
+    utcnow,
+)
+
+
+def reserve_changes(count: int) -> int:
+    """Reserve ``count`` change numbers and return the first; the counter stays locked until commit.
+
+    The lock makes change numbers follow commit order (see ChangeCounter): take it as late as
+    possible in a transaction, just before writing.
+    """
+    if count <= 0:
+        return 0
+    counter = db.session.execute(
+        sa.update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value + count)
+        .returning(ChangeCounter.value)
+    ).scalar_one_or_none()
+    if counter is None:  # the first change ever: create the counter row
+        db.session.add(ChangeCounter(id=1, value=count))
+        db.session.flush()
+        counter = count
+    return counter - count + 1
+
+
+def link_rows(record_id: uuid.UUID, clean: dict) -> dict[sa.Table, list[dict]]:
+    """The rows of the link tables for a new record (bulk inserts of the sync path)."""
+    return {
+        accompaniment_partner: [{"accompaniment_id": record_id, "partner_code": c} for c in clean.get("partners") or []],
+        accompaniment_procedure: [
+            {"accompaniment_id": record_id, "procedure_code": c} for c in clean.get("procedures") or []
+        ],
+        accompaniment_topic: [{"accompaniment_id": record_id, "topic_code": c} for c in clean.get("topics") or []],
+    }
 
 
 class StaleVersion(Exception):
@@ -64,6 +104,7 @@ def create(
         received_at=now,
     )
     record.apply(clean)
+    record.change_seq = reserve_changes(1)
     db.session.add(record)
     return record
 
@@ -104,6 +145,7 @@ def set_deleted(record: Accompaniment, user: User, deleted: bool, base_version: 
 
 def _touch(record: Accompaniment, user: User, *, device_id=None, client_updated_at=None) -> None:
     record.version += 1
+    record.change_seq = reserve_changes(1)
     record.updated_by_id = user.id
     record.updated_at = utcnow()
     record.received_at = record.updated_at
