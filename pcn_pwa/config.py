@@ -50,6 +50,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20/15minute"),
         # Number of reverse proxies in front of gunicorn whose X-Forwarded-* we trust.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # A push: at most this many records and bytes (counted before and after gzip).
+        "SYNC_MAX_RECORDS": 500,
+        "SYNC_MAX_BYTES": 2 * 1024 * 1024,
         "DISPLAY_TIMEZONE": "Pacific/Noumea",
         "DEFAULT_LOCALE": "fr",
         "FORMAT_FALLBACK_LOCALE": "fr_NC",

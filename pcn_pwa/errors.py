@@ -55,7 +55,13 @@ def handle_http_error(error: HTTPException):
     """Every HTTP error, as JSON under /api/ and as a page elsewhere."""
     status = error.code or 500
     if wants_json_response():
-        return api_error(status, ERROR_CODES.get(status, "server_error"), _message_for(status))
+        extra = {}
+        if status == 413:
+            from flask import current_app
+
+            extra["limits"] = {"max_records": current_app.config["SYNC_MAX_RECORDS"],
+                               "max_bytes": current_app.config["SYNC_MAX_BYTES"]}
+        return api_error(status, ERROR_CODES.get(status, "server_error"), _message_for(status), **extra)
     return render_template("errors/error.html", status=status, message=_message_for(status)), status
 
 

@@ -23,6 +23,29 @@ from ..models import (
 )
 
 
+def _ensure_counter() -> None:
+    """Create the counter row if this database has none yet (safe when several writers race)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(ChangeCounter).values(id=1, value=0).on_conflict_do_nothing())
+
+
+def lock_changes() -> None:
+    """Take the change counter's lock now, before reading what is about to be written.
+
+    Every writer takes it, so a writer that checks a record's version after taking it knows
+    nobody else can change that record before it commits (PostgreSQL; SQLite write requests
+    hold the database's write lock from their first statement).
+    """
+    query = sa.select(ChangeCounter.value).where(ChangeCounter.id == 1).with_for_update()
+    if db.session.execute(query).scalar_one_or_none() is None:
+        _ensure_counter()
+        db.session.execute(query)
+
+
 def reserve_changes(count: int) -> int:
     """Reserve ``count`` change numbers and return the first; the counter stays locked until commit.
 
@@ -31,14 +54,11 @@ def reserve_changes(count: int) -> int:
     """
     if count <= 0:
         return 0
-    counter = db.session.execute(
-        sa.update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value + count)
-        .returning(ChangeCounter.value)
-    ).scalar_one_or_none()
-    if counter is None:  # the first change ever: create the counter row
-        db.session.add(ChangeCounter(id=1, value=count))
-        db.session.flush()
-        counter = count
+    update = sa.update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value + count)
+    counter = db.session.execute(update.returning(ChangeCounter.value)).scalar_one_or_none()
+    if counter is None:
+        _ensure_counter()
+        counter = db.session.execute(update.returning(ChangeCounter.value)).scalar_one()
     return counter - count + 1
 
 
@@ -75,6 +95,16 @@ def comparable(data: dict) -> dict:
             value = parse_datetime(value)
         result[key] = value
     return result
+
+
+def data_of(clean: dict) -> dict:
+    """A judged record back in the contract's shape (times on Nouméa's clock)."""
+    from zoneinfo import ZoneInfo
+
+    data = dict(clean)
+    data["occurred_at"] = clean["occurred_at"].astimezone(ZoneInfo("Pacific/Noumea")).isoformat()
+    data["beneficiary"] = dict(clean.get("beneficiary") or {})
+    return data
 
 
 def same_data(record: Accompaniment, clean: dict) -> bool:
@@ -123,29 +153,34 @@ def update(
     Returns False when the data are already the stored ones (nothing written). Raises
     StaleVersion when someone changed the record meanwhile and the data differ.
     """
+    lock_changes()
+    db.session.refresh(record)  # what another writer committed before we took the lock
     if same_data(record, clean):
         return False
     if record.version != base_version:
         raise StaleVersion(record)
     record.apply(clean)
-    _touch(record, user, device_id=device_id, client_updated_at=client_updated_at)
+    touch(record, user, device_id=device_id, client_updated_at=client_updated_at)
     return True
 
 
 def set_deleted(record: Accompaniment, user: User, deleted: bool, base_version: int | None = None) -> bool:
     """Soft delete (or restore) a record: a new version like any change; nothing is erased."""
+    lock_changes()
+    db.session.refresh(record)
     if record.deleted == deleted:
         return False
     if base_version is not None and record.version != base_version:
         raise StaleVersion(record)
     record.deleted = deleted
-    _touch(record, user)
+    touch(record, user)
     return True
 
 
-def _touch(record: Accompaniment, user: User, *, device_id=None, client_updated_at=None) -> None:
+def touch(record: Accompaniment, user: User, *, change_seq=None, device_id=None, client_updated_at=None) -> None:
+    """Mark a stored record as changed by ``user``: next version, next change number."""
     record.version += 1
-    record.change_seq = reserve_changes(1)
+    record.change_seq = change_seq if change_seq is not None else reserve_changes(1)
     record.updated_by_id = user.id
     record.updated_at = utcnow()
     record.received_at = record.updated_at

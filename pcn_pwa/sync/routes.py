@@ -2,13 +2,16 @@
 
 from datetime import timezone
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..i18n import get_locale
+from ..errors import api_error
+from ..extensions import db
+from ..i18n import _, get_locale
 from ..models import utcnow
 from . import bp
+from .envelope import EnvelopeError, limits, parse_push, read_body
 
 
 def iso_utc(moment) -> str:
@@ -52,3 +55,62 @@ def reference():
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Vary"] = "Cookie, Accept-Language"
     return response
+
+
+@bp.post("/sync")
+def sync():
+    """Push records: each gets its own result, sent only once the batch is committed."""
+    try:
+        push = parse_push(read_body())
+    except EnvelopeError as error:
+        extra = {"limits": limits()} if error.status == 413 else {}
+        return api_error(error.status, error.error, error.message, **extra)
+    from .merge import apply_push
+
+    results = apply_push(current_user, push)
+    db.session.commit()
+    return jsonify({"results": results, "server_time": iso_utc(utcnow())})
+
+
+PULL_DEFAULT_LIMIT = 200
+PULL_MAX_LIMIT = 1000
+
+
+@bp.get("/accompaniments")
+def pull():
+    """The records the user may read that changed after ``since``, oldest change first."""
+    import sqlalchemy as sa
+    import sqlalchemy.orm as so
+
+    from ..auth.guard import deny_forbidden
+    from ..models import Accompaniment
+    from ..records.access import readable
+
+    if current_user.role == "partner":
+        return deny_forbidden()
+    since_text, limit_text = request.args.get("since", "0") or "0", request.args.get("limit", "")
+    if not since_text.isdigit():
+        return api_error(400, "bad_request", _("« since » doit être un curseur rendu par le serveur."))
+    if limit_text and not (limit_text.isdigit() and 1 <= int(limit_text) <= PULL_MAX_LIMIT):
+        return api_error(400, "bad_request", _("« limit » doit être un entier entre 1 et %(max)s.",
+                                               max=PULL_MAX_LIMIT))
+    since, limit = int(since_text), int(limit_text or PULL_DEFAULT_LIMIT)
+    records = db.session.scalars(
+        readable(current_user, sa.select(Accompaniment))
+        .where(Accompaniment.change_seq > since)
+        .order_by(Accompaniment.change_seq)
+        .limit(limit + 1)
+        .options(so.selectinload(Accompaniment.partners), so.selectinload(Accompaniment.procedures),
+                 so.selectinload(Accompaniment.topics))
+    ).all()
+    more = len(records) > limit
+    records = records[:limit]
+    return jsonify({
+        "records": [
+            {"id": str(r.id), "version": r.version, "data": r.to_data(), "updated_at": iso_utc(r.updated_at),
+             "deleted": r.deleted}
+            for r in records
+        ],
+        "cursor": str(records[-1].change_seq if records else since),
+        "more": more,
+    })

@@ -1,0 +1,196 @@
+"""Merging a push into the database: exactly once, nothing overwritten, each record judged alone.
+
+Writers are serialised by the change counter's lock (``store.lock_changes``): once it is held,
+what this batch reads of existing records is what it writes over, so a retried push gives
+``unchanged``, two pushes of one new id make one row, and a stale ``base_version`` gives
+``conflict`` instead of overwriting. New records go in with bulk inserts; the rare updates
+go through the ORM.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..extensions import db
+from ..i18n import _
+from ..models import Accompaniment, Device, User, utcnow
+from ..records import RESTORER_ROLES, WRITER_ROLES, store
+from ..records.validation import Reference, judge, parse_datetime
+from .envelope import Push, PushedRecord
+
+
+@dataclass
+class NewRecord:
+    """A record this batch creates; written in bulk at the end."""
+
+    id: uuid.UUID
+    clean: dict
+    version: int = 1
+    deleted: bool = False
+    client_updated_at: datetime | None = None
+
+    def to_data(self) -> dict:
+        return store.data_of(self.clean)
+
+
+@dataclass
+class Batch:
+    user: User
+    push: Push
+    now: datetime
+    results: list[dict] = field(default_factory=list)
+    new: dict[uuid.UUID, NewRecord] = field(default_factory=dict)
+    changed: list[Accompaniment] = field(default_factory=list)
+
+
+def _record_fields(raw: dict) -> tuple[dict, int, bool, datetime | None]:
+    """The record's own envelope fields; per-field messages when they are wrong."""
+    errors: dict[str, list[str]] = {}
+    base_version = raw.get("base_version", 0)
+    if isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 0:
+        errors["base_version"] = [_("Un entier positif ou nul est attendu.")]
+        base_version = 0
+    deleted = raw.get("deleted", False)
+    if not isinstance(deleted, bool):
+        errors["deleted"] = [_("Une réponse oui ou non est attendue.")]
+        deleted = False
+    client_updated_at = None
+    if raw.get("client_updated_at") is not None:
+        try:
+            client_updated_at = parse_datetime(str(raw["client_updated_at"]))
+        except ValueError:
+            errors["client_updated_at"] = [_("Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00).")]
+    return errors, base_version, deleted, client_updated_at
+
+
+def _load_existing(ids: list[uuid.UUID]) -> dict[uuid.UUID, Accompaniment]:
+    if not ids:
+        return {}
+    records = db.session.scalars(
+        sa.select(Accompaniment)
+        .where(Accompaniment.id.in_(ids))
+        .options(so.selectinload(Accompaniment.partners), so.selectinload(Accompaniment.procedures),
+                 so.selectinload(Accompaniment.topics))
+    ).all()
+    return {record.id: record for record in records}
+
+
+def _conflict(record_id, current) -> dict:
+    return {"id": str(record_id), "status": "conflict", "version": current.version,
+            "server_data": current.to_data(), "deleted": current.deleted}
+
+
+def _forbidden(record_id, message: str) -> dict:
+    return {"id": str(record_id), "status": "forbidden", "message": message}
+
+
+def _decide(batch: Batch, pushed: PushedRecord, current, reference: Reference) -> dict:
+    """What happens to one pushed record, given what the server holds (``current``, or None)."""
+    user, record_id, raw = batch.user, pushed.id, pushed.raw
+    if user.role not in WRITER_ROLES:
+        return _forbidden(record_id, _("Votre rôle ne permet pas d’enregistrer des accompagnements."))
+    current_agency = current.clean["agency"] if isinstance(current, NewRecord) else getattr(current, "agency_code", None)
+    if current is not None and not user.may_write_records_of(current_agency):
+        return _forbidden(record_id, _("Cet identifiant appartient à un accompagnement d’une autre agence."))
+    errors, base_version, deleted, client_updated_at = _record_fields(raw)
+    data = raw.get("data")
+    clean = None
+    if data is not None or current is None:
+        judgement = judge(data, reference, now=batch.now)
+        errors.update(judgement.errors)
+        clean = judgement.clean
+    if errors:
+        return {"id": str(record_id), "status": "invalid", "errors": errors}
+    if clean is not None and not user.may_write_records_of(clean["agency"]):
+        return _forbidden(record_id, _("Vous ne pouvez enregistrer que pour votre agence."))
+
+    if current is None:
+        batch.new[record_id] = NewRecord(record_id, clean, deleted=deleted, client_updated_at=client_updated_at)
+        return {"id": str(record_id), "status": "created", "version": 1}
+
+    same = clean is None or store.comparable(current.to_data()) == store.comparable(store.data_of(clean))
+    if same and current.deleted == deleted:
+        return {"id": str(record_id), "status": "unchanged", "version": current.version}
+    if base_version != current.version:
+        return _conflict(record_id, current)
+    if current.deleted and not deleted and user.role not in RESTORER_ROLES:
+        return _forbidden(record_id, _("Cet accompagnement est supprimé : un responsable peut le restaurer."))
+
+    if isinstance(current, NewRecord):  # a second change to a record this same batch creates
+        current.clean = clean or current.clean
+        current.deleted = deleted
+        current.version += 1
+    else:
+        if clean is not None:
+            current.apply(clean)
+        current.deleted = deleted
+        current.version += 1  # change number, author and times are set when writing
+        current.device_id = batch.push.device_id or current.device_id
+        current.client_updated_at = client_updated_at or current.client_updated_at
+        if current not in batch.changed:
+            batch.changed.append(current)
+    return {"id": str(record_id), "status": "updated", "version": current.version}
+
+
+def _write(batch: Batch) -> None:
+    """Write the batch's new and changed records, with change numbers in one reserved block."""
+    count = len(batch.new) + len(batch.changed)
+    seq = store.reserve_changes(count)
+    now, user, device_id = batch.now, batch.user, batch.push.device_id
+    rows, links = [], {}
+    for new in batch.new.values():
+        row = Accompaniment.columns_from(new.clean)
+        row.update(id=new.id, version=new.version, change_seq=seq, deleted=new.deleted,
+                   created_by_id=user.id, updated_by_id=user.id, device_id=device_id,
+                   client_updated_at=new.client_updated_at, created_at=now, updated_at=now, received_at=now)
+        rows.append(row)
+        seq += 1
+        for table, table_rows in store.link_rows(new.id, new.clean).items():
+            links.setdefault(table, []).extend(table_rows)
+    if rows:
+        db.session.execute(sa.insert(Accompaniment.__table__), rows)
+        for table, table_rows in links.items():
+            if table_rows:
+                db.session.execute(sa.insert(table), table_rows)
+    for record in batch.changed:
+        record.change_seq = seq
+        record.updated_by_id = user.id
+        record.updated_at = record.received_at = now
+        seq += 1
+
+
+def _record_device(batch: Batch) -> None:
+    """Remember who pushed from which device, and how much it still holds (sync health)."""
+    from flask import request
+
+    device_id = batch.push.device_id
+    if device_id is None:
+        return
+    device = db.session.get(Device, device_id)
+    if device is None:
+        device = Device(id=device_id, first_seen_at=batch.now)
+        db.session.add(device)
+    device.user_id = batch.user.id
+    device.user_agent = (request.user_agent.string or "")[:300] or None
+    device.last_seen_at = device.last_push_at = batch.now
+    if batch.push.pending is not None:
+        device.pending_count = batch.push.pending
+
+
+def apply_push(user: User, push: Push) -> list[dict]:
+    """Merge ``push`` for ``user`` and return one result per record, in order (caller commits)."""
+    batch = Batch(user=user, push=push, now=utcnow())
+    reference = Reference.load()
+    store.lock_changes()
+    existing = _load_existing(list({record.id for record in push.records}))
+    for pushed in push.records:
+        current = batch.new.get(pushed.id) or existing.get(pushed.id)
+        batch.results.append(_decide(batch, pushed, current, reference))
+    _write(batch)
+    _record_device(batch)
+    return batch.results
