@@ -96,7 +96,8 @@ def test_partner_users_get_403(signed_in, client):
     assert response.json["error"] == "forbidden"
 
 
-@pytest.mark.parametrize("query", ["since=abc", "since=-1", "limit=0", "limit=5000", "limit=ten"])
+@pytest.mark.parametrize("query", ["since=abc", "since=-1", "since=99999999999999999999999", "limit=0",
+                                   "limit=5000", "limit=ten"])
 def test_bad_cursor_or_limit_is_400(signed_in, client, query):
     signed_in("advisor")
     response = client.get(f"/api/v1/accompaniments?{query}")

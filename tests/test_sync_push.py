@@ -243,8 +243,9 @@ def test_same_id_twice_in_one_push(advisor, push):
         (b'{"records": [{"id": "not-a-uuid"}]}', "L’enregistrement n° 1 n’a pas d’« id » UUID."),
         (b'{"records": [{"id": 12345}]}', "L’enregistrement n° 1 n’a pas d’« id » UUID."),
         (b'{"device_id": "tablet-3", "records": []}', "« device_id » doit être un UUID."),
-        (b'{"pending": -1, "records": []}', "« pending » doit être un entier positif ou nul."),
-        (b'{"pending": "3", "records": []}', "« pending » doit être un entier positif ou nul."),
+        (b'{"pending": -1, "records": []}', "« pending » doit être un entier entre 0 et 1000000000."),
+        (b'{"pending": "3", "records": []}', "« pending » doit être un entier entre 0 et 1000000000."),
+        (b'{"pending": 1e30, "records": []}', "« pending » doit être un entier entre 0 et 1000000000."),
         (b'{"records": ["\xff\xfe"]}', "Le corps n’est pas du JSON valide."),
     ],
 )

@@ -43,6 +43,7 @@ INVALID = [
     (dict(duration_minutes=481), "duration_minutes", "Indiquez un nombre entre 1 et 480."),
     (dict(duration_minutes="30"), "duration_minutes", "Indiquez un nombre entier."),
     (dict(duration_minutes=30.5), "duration_minutes", "Indiquez un nombre entier."),
+    (dict(duration_minutes=float("nan")), "duration_minutes", "Indiquez un nombre entier."),
     (dict(duration_minutes=True), "duration_minutes", "Indiquez un nombre entier."),
     (dict(participants=2), "participants", "Un accompagnement individuel concerne une seule personne."),
     (dict(participants=0), "participants", "Indiquez un nombre entre 1 et 200."),
@@ -114,6 +115,7 @@ def test_invalid_records_of_other_kinds(app, reference, kind, changes, field, ex
         ("individual", dict(beneficiary__commune="")),
         ("individual", dict(beneficiary__card=None)),
         ("workshop", dict(participants=200)),
+        ("workshop", dict(participants=12.0)),  # JSON's 12.0 is the whole number 12
         ("quick_help", dict(topics=[], partners=["OPT"], procedures=["OPT_BILL"])),
         ("free_access", dict(participants=1)),
     ],

@@ -152,6 +152,17 @@ def clean_text(value: str) -> str | None:
     return text or None
 
 
+def whole_number(value) -> int | None:
+    """``value`` as an int if JSON says it is a whole number (``30`` or ``30.0``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def parse_datetime(value: str) -> datetime:
     """ISO 8601 with an offset; ``Z`` is accepted. Raises ValueError with the reason."""
     moment = datetime.fromisoformat(value)
@@ -226,7 +237,8 @@ class _Checker:
         return result
 
     def check_integer(self, path, value, rule):
-        if isinstance(value, bool) or not isinstance(value, int):
+        value = whole_number(value)
+        if value is None:
             self.fail(path, "integer")
             return None
         if not rule["min"] <= value <= rule["max"]:

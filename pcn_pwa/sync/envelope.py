@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from flask import current_app, request
 
 from ..i18n import _
+from ..records.validation import whole_number
+
+
+# More than any tablet could hold; keeps the number inside a database integer.
+MAX_PENDING = 1_000_000_000
 
 
 class EnvelopeError(Exception):
@@ -108,8 +113,10 @@ def parse_push(body: bytes) -> Push:
         if device_id is None:
             raise _bad(_("« device_id » doit être un UUID."))
     pending = payload.get("pending")
-    if pending is not None and (isinstance(pending, bool) or not isinstance(pending, int) or pending < 0):
-        raise _bad(_("« pending » doit être un entier positif ou nul."))
+    if pending is not None:
+        pending = whole_number(pending)
+        if pending is None or not 0 <= pending <= MAX_PENDING:
+            raise _bad(_("« pending » doit être un entier entre 0 et %(max)s.", max=MAX_PENDING))
     parsed = []
     for position, record in enumerate(records):
         if not isinstance(record, dict):

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..i18n import _
 from ..models import Accompaniment, Device, User, utcnow
 from ..records import RESTORER_ROLES, WRITER_ROLES, store
-from ..records.validation import Reference, judge, parse_datetime
+from ..records.validation import Reference, judge, parse_datetime, whole_number
 from .envelope import Push, PushedRecord
 
 
@@ -51,8 +51,8 @@ class Batch:
 def _record_fields(raw: dict) -> tuple[dict, int, bool, datetime | None]:
     """The record's own envelope fields; per-field messages when they are wrong."""
     errors: dict[str, list[str]] = {}
-    base_version = raw.get("base_version", 0)
-    if isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 0:
+    base_version = whole_number(raw.get("base_version", 0))
+    if base_version is None or base_version < 0:
         errors["base_version"] = [_("Un entier positif ou nul est attendu.")]
         base_version = 0
     deleted = raw.get("deleted", False)

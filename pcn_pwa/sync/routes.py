@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from ..auth.guard import public_api
 from ..errors import api_error
 from ..extensions import db
 from ..i18n import _, get_locale
@@ -89,7 +90,7 @@ def pull():
     if current_user.role == "partner":
         return deny_forbidden()
     since_text, limit_text = request.args.get("since", "0") or "0", request.args.get("limit", "")
-    if not since_text.isdigit():
+    if not since_text.isdigit() or len(since_text) > 18:  # change numbers fit in 63 bits
         return api_error(400, "bad_request", _("« since » doit être un curseur rendu par le serveur."))
     if limit_text and not (limit_text.isdigit() and 1 <= int(limit_text) <= PULL_MAX_LIMIT):
         return api_error(400, "bad_request", _("« limit » doit être un entier entre 1 et %(max)s.",
@@ -114,3 +115,12 @@ def pull():
         "cursor": str(records[-1].change_seq if records else since),
         "more": more,
     })
+
+
+@bp.get("/openapi.json")
+@public_api
+def openapi():
+    """The OpenAPI 3.1 description of this API (no sign-in needed to read it)."""
+    from .openapi import openapi_document
+
+    return jsonify(openapi_document())

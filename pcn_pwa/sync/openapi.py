@@ -1,0 +1,257 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Written by hand from the sync contract; tests check that the app's answers conform to it
+(and schemathesis throws generated requests at it).
+"""
+
+from .. import vocabulary as vocab
+from ..records.cards import ALPHABET, CODE_LENGTH
+
+ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+
+
+def _codes(values) -> dict:
+    return {"type": "string", "enum": list(values)}
+
+
+def _error_response(description: str, schema: str = "Error") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+ERRORS = {
+    "401": _error_response("Not signed in, or the session expired (`auth_required`)."),
+    "500": _error_response("Server error (`server_error`); nothing was stored: retry later."),
+}
+
+BENEFICIARY = {
+    "type": "object",
+    "description": "The person accompanied. Never a name, phone or address.",
+    "properties": {
+        "age_band": _codes(vocab.AGE_BANDS),
+        "gender": _codes(vocab.GENDERS),
+        "status": _codes(vocab.STATUSES),
+        "situations": {"type": "array", "items": _codes(vocab.SITUATIONS)},
+        "commune": {"type": ["string", "null"], "description": "INSEE code of one of the 33 communes."},
+        "returning": {"type": ["boolean", "null"]},
+        "language": {"type": ["string", "null"]},
+        "card": {"type": ["string", "null"],
+                 "description": f"Follow-up card code: {CODE_LENGTH} characters of {ALPHABET}, "
+                                "the last a Luhn mod 32 check character."},
+    },
+}
+
+DATA = {
+    "type": "object",
+    "description": "The fields of an accompaniment; their rules are in /api/v1/reference `rules`. "
+                   "A record that breaks them gets `invalid`, not a 400. Unknown fields are ignored.",
+    "properties": {
+        "agency": {"type": "string"},
+        "kind": _codes(vocab.KINDS),
+        "occurred_at": {"type": "string", "format": "date-time"},
+        "duration_minutes": {"type": ["integer", "null"], "minimum": 1, "maximum": 480},
+        "participants": {"type": "integer", "minimum": 1, "maximum": 200},
+        "partners": {"type": "array", "items": {"type": "string"}},
+        "procedures": {"type": "array", "items": {"type": "string"}},
+        "procedure_detail": {"type": ["string", "null"], "maxLength": 200},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "equipment": {"type": "array", "items": _codes(vocab.EQUIPMENT)},
+        "beneficiary": BENEFICIARY,
+        "autonomy": {"type": ["string", "null"], "enum": [*vocab.AUTONOMY, None]},
+        "outcome": {"type": ["string", "null"], "enum": [*vocab.OUTCOMES, None]},
+        "blockers": {"type": "array", "items": _codes(vocab.BLOCKERS)},
+        "redirected_to": {"type": ["string", "null"]},
+        "workshop_title": {"type": ["string", "null"], "maxLength": 200},
+        "workshop_level": {"type": ["string", "null"], "enum": [*vocab.WORKSHOP_LEVELS, None]},
+        "notes": {"type": ["string", "null"], "maxLength": 1000},
+    },
+}
+
+VERSION = {"type": "integer", "minimum": 1}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": ["bad_request", "csrf", "auth_required", "forbidden", "not_found",
+                                                 "method_not_allowed", "too_large", "too_many_requests",
+                                                 "server_error"]},
+            "message": {"type": "string"},
+        },
+    },
+    "TooLarge": {
+        "allOf": [ref("Error")],
+        "required": ["limits"],
+        "properties": {"limits": {"type": "object", "required": ["max_records", "max_bytes"],
+                                  "properties": {"max_records": {"type": "integer"},
+                                                 "max_bytes": {"type": "integer"}}}},
+    },
+    "Me": {
+        "type": "object",
+        "required": ["user", "csrf_token", "server_time"],
+        "properties": {
+            "user": {"type": "object", "required": ["username", "display_name", "role", "agency", "locale"],
+                     "properties": {"username": {"type": "string"}, "display_name": {"type": "string"},
+                                    "role": _codes(["advisor", "manager", "partner", "coordinator", "admin"]),
+                                    "agency": {"type": ["string", "null"]}, "locale": {"type": "string"}}},
+            "csrf_token": {"type": "string", "minLength": 1},
+            "server_time": {"type": "string", "format": "date-time"},
+        },
+    },
+    "CodeLabel": {"type": "object", "required": ["code", "label"],
+                  "properties": {"code": {"type": "string"}, "label": {"type": "string"}}},
+    "Reference": {
+        "type": "object",
+        "required": ["version", "agencies", "partners", "procedures", "topics", "languages", "choices", "rules"],
+        "properties": {
+            "version": {"type": "string"},
+            "agencies": {"type": "array", "items": {
+                "type": "object", "required": ["code", "name", "province", "active"],
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                               "province": _codes(["sud", "nord", "iles"]), "active": {"type": "boolean"}}}},
+            "partners": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
+            "procedures": {"type": "array", "items": {"type": "object", "required": ["code", "partner", "label"]}},
+            "topics": {"type": "array", "items": ref("CodeLabel")},
+            "languages": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
+            "choices": {"type": "object"},
+            "rules": {"type": "object", "required": ["fields", "cross", "messages", "card"]},
+        },
+    },
+    "Data": DATA,
+    "PushedRecord": {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "base_version": {"type": "integer", "minimum": 0,
+                             "description": "0 for a record the server never acknowledged."},
+            "client_updated_at": {"type": "string", "format": "date-time"},
+            "deleted": {"type": "boolean"},
+            "data": ref("Data"),
+        },
+    },
+    "SyncRequest": {
+        "type": "object",
+        "required": ["records"],
+        "properties": {
+            "device_id": {"type": "string", "format": "uuid"},
+            "pending": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
+            "records": {"type": "array", "maxItems": 500, "items": ref("PushedRecord")},
+        },
+    },
+    "SyncResult": {
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "status": _codes(["created", "updated", "unchanged", "conflict", "invalid", "forbidden"]),
+            "version": VERSION,
+            "server_data": ref("Data"),
+            "deleted": {"type": "boolean"},
+            "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "message": {"type": "string"},
+        },
+        "allOf": [
+            {"if": {"properties": {"status": {"enum": ["created", "updated", "unchanged"]}}},
+             "then": {"required": ["version"]}},
+            {"if": {"properties": {"status": {"const": "conflict"}}},
+             "then": {"required": ["version", "server_data", "deleted"]}},
+            {"if": {"properties": {"status": {"const": "invalid"}}}, "then": {"required": ["errors"]}},
+            {"if": {"properties": {"status": {"const": "forbidden"}}}, "then": {"required": ["message"]}},
+        ],
+    },
+    "SyncResponse": {
+        "type": "object",
+        "required": ["results", "server_time"],
+        "properties": {"results": {"type": "array", "items": ref("SyncResult")},
+                       "server_time": {"type": "string", "format": "date-time"}},
+    },
+    "PulledRecord": {
+        "type": "object",
+        "required": ["id", "version", "data", "updated_at", "deleted"],
+        "properties": {"id": {"type": "string", "format": "uuid"}, "version": VERSION, "data": ref("Data"),
+                       "updated_at": {"type": "string", "format": "date-time"}, "deleted": {"type": "boolean"}},
+    },
+    "PullResponse": {
+        "type": "object",
+        "required": ["records", "cursor", "more"],
+        "properties": {"records": {"type": "array", "items": ref("PulledRecord")},
+                       "cursor": {"type": "string", "pattern": "^[0-9]+$"}, "more": {"type": "boolean"}},
+    },
+}
+
+
+def openapi_document() -> dict:
+    """The whole document (built per call: cheap, and always what the code says)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PCN sync API",
+            "version": "1",
+            "description": "How tablets of the points conseil numérique sync accompaniments. Sign in at "
+                           "/login (cookie session); send the X-CSRFToken header, fetched from /api/v1/me, "
+                           "with every POST. Every answer is JSON, errors included.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"session": []}],
+        "paths": {
+            "/api/v1/me": {"get": {
+                "operationId": "me",
+                "summary": "Who is signed in, and a fresh CSRF token",
+                "responses": {"200": {"description": "The user", "content": {"application/json": {
+                    "schema": ref("Me")}}}, **ERRORS},
+            }},
+            "/api/v1/reference": {"get": {
+                "operationId": "reference",
+                "summary": "Catalogues, choices and record rules, in the user's language",
+                "parameters": [{"name": "If-None-Match", "in": "header", "required": False,
+                                "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "Reference data",
+                            "headers": {"ETag": {"schema": {"type": "string"}}},
+                            "content": {"application/json": {"schema": ref("Reference")}}},
+                    "304": {"description": "The copy named by If-None-Match is current"},
+                    **ERRORS,
+                },
+            }},
+            "/api/v1/sync": {"post": {
+                "operationId": "sync",
+                "summary": "Push records; one result per record, in order, after commit",
+                "security": [{"session": [], "csrf": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": ref("SyncRequest")}}},
+                "responses": {
+                    "200": {"description": "Results", "content": {"application/json": {
+                        "schema": ref("SyncResponse")}}},
+                    "400": _error_response("Unsound envelope (`bad_request`) or missing/stale CSRF token (`csrf`)"),
+                    "413": _error_response("Over 500 records or 2 MB, before or after gzip", "TooLarge"),
+                    "415": _error_response("A Content-Encoding other than gzip"),
+                    **ERRORS,
+                },
+            }},
+            "/api/v1/accompaniments": {"get": {
+                "operationId": "pull",
+                "summary": "Records the user may read, changed after `since`, oldest change first",
+                "parameters": [
+                    {"name": "since", "in": "query", "required": False,
+                     "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                     "description": "A cursor returned by this endpoint; none: from the start."},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}},
+                ],
+                "responses": {
+                    "200": {"description": "A page", "content": {"application/json": {
+                        "schema": ref("PullResponse")}}},
+                    "400": _error_response("A bad `since` or `limit`"),
+                    "403": _error_response("Partner users read no record (`forbidden`)"),
+                    **ERRORS,
+                },
+            }},
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "pcn_session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            },
+        },
+    }
