@@ -599,7 +599,9 @@ def report(results: list[Result], args) -> str:
         ])
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     out = [f"sync ingest: {args.records:,} records, batches of {args.batch}, gunicorn --workers {args.workers}, "
-           f"{args.clients} client(s), gzip level {args.gzip_level}, seed {args.seed}"]
+           f"{args.clients} client(s), gzip level {args.gzip_level}, seed {args.seed}; "
+           f"load average before {args.load_before:.2f}, after {os.getloadavg()[0]:.2f} "
+           f"({os.cpu_count()} CPUs)"]
     for index, row in enumerate(lines):
         out.append("| " + " | ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                                      for i, (cell, w) in enumerate(zip(row, widths))) + " |")
@@ -635,6 +637,10 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    args.load_before = os.getloadavg()[0]
+    if args.load_before > 0.5:
+        log(f"warning: load average {args.load_before:.2f} before starting: other work on this machine "
+            f"skews the figures; run it on a quiet machine")
     deadline = time.monotonic() + args.max_seconds
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     now = datetime.now(timezone.utc)

@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .main import bp as main_bp
+    from .pwa import bp as pwa_bp
     from .records import bp as records_bp
     from .sync import bp as api_bp
 
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(pwa_bp)
 
     from .cli import register_commands
 

@@ -13,6 +13,7 @@ MENU = [
     ("records.new", N_("Nouvel accompagnement"), ("advisor", "manager", "admin")),
     ("records.index", N_("Accompagnements"), ("advisor", "manager", "coordinator", "admin")),
     ("records.follow_up_search", N_("Suivi d’une carte"), ("advisor", "manager", "coordinator", "admin")),
+    ("pwa.sync_status", N_("Synchronisation"), ("advisor", "manager", "admin")),
     ("admin.users", N_("Utilisateurs"), ("admin",)),
     ("main.account", N_("Mon compte"), ALL_ROLES),
 ]

@@ -3,7 +3,7 @@
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..auth.guard import login_required
@@ -86,14 +86,6 @@ def account():
     if request.method == "GET":
         form.locale.data = current_user.locale or session.get(SESSION_KEY) or current_app.config["DEFAULT_LOCALE"]
     return render_template("main/account.html", form=form)
-
-
-@bp.get("/sw.js")
-def service_worker():
-    """The service worker, served from the root so its scope is the whole app."""
-    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @bp.get("/healthz")

@@ -254,10 +254,12 @@ def follow_up(code):
 
 
 @bp.get("/carte/<code>")
+@bp.get("/carte/", defaults={"code": None})
 @login_required(*WRITER_ROLES)
 def card(code):
-    """The small card to print and hand to the person."""
-    code = cards.normalise(code)
-    if not cards.is_valid(code):
-        abort(404)
+    """The small card to print and hand to the person (offline, the code comes after ``#``)."""
+    if code is not None:
+        code = cards.normalise(code)
+        if not cards.is_valid(code):
+            abort(404)
     return render_template("records/card.html", code=code)

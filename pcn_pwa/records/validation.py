@@ -335,10 +335,17 @@ def judge(data, reference: Reference, now: datetime | None = None) -> Judgement:
     return Judgement(checker.clean)
 
 
-def client_rules() -> dict:
-    """The rules as data, with their messages in the current language, for the tablets."""
+def client_rules(reference: Reference | None = None) -> dict:
+    """The rules as data, with their messages in the current language, for the tablets.
+
+    ``lists`` holds the exact codes each named list allows, so the tablet needs no mapping.
+    """
+    reference = reference or Reference.load()
+    names = sorted({rule["choices"] for rule in FIELDS.values() if "choices" in rule})
     return {
         "fields": FIELDS,
+        "lists": {name: sorted(reference.choices(name)) for name in names},
+        "procedure_partners": dict(sorted(reference.procedures.items())),
         "cross": CROSS_RULES,
         "messages": {code: gettext(text) for code, text in MESSAGES.items()},
         "card": {

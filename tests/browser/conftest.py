@@ -48,6 +48,15 @@ class LiveServer:
         finally:
             engine.dispose()
 
+    def wait_for_count(self, expected: int, sql: str, timeout: float = 20, **params) -> int:
+        """Poll the server's database until ``sql`` counts ``expected`` (or time runs out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.count(sql, **params)
+            if found == expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
 
 def _free_port() -> int:
     with socket.socket() as s:

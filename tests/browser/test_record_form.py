@@ -55,9 +55,10 @@ def test_quick_question_in_two_taps(signed_in_page, live_server):
     before = rows(live_server, "quick_help")
     page.check("input[name=kind][value=quick_help]")
     page.click(".quick-save button[value=BROWSING]")  # the second tap saves
-    page.wait_for_load_state()
-    assert "Accompagnement enregistré." in page.locator(".flash").inner_text()
-    assert rows(live_server, "quick_help") == before + 1
+    page.wait_for_selector("#saved-note")
+    assert "Enregistré sur la tablette." in page.locator("#saved-note").inner_text()
+    sql = "SELECT count(*) FROM accompaniment WHERE kind = :kind"
+    assert live_server.wait_for_count(before + 1, sql, kind="quick_help") == before + 1
 
 
 def test_individual_record_end_to_end_with_a_new_card(signed_in_page, live_server, console_errors):
@@ -73,11 +74,14 @@ def test_individual_record_end_to_end_with_a_new_card(signed_in_page, live_serve
     page.fill("#commune", "Maré")
     page.check("#new_card")
     page.click("button.button-large")
-    page.wait_for_url(re.compile(r".*/accompagnements/carte/[0-9A-Z]{8}$"))
+    page.wait_for_selector("#saved-note a")
+    page.click("#saved-note a")  # the card to print, made on the tablet
+    page.wait_for_url(re.compile(r".*/accompagnements/carte/#[0-9A-Z]{8}$"))
     code = page.locator(".card-code").inner_text()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    sql = "SELECT count(*) FROM accompaniment WHERE card = :c"
+    assert live_server.wait_for_count(1, sql, c=code.replace("-", "")) == 1
     assert rows(live_server, "individual") == before + 1
-    assert live_server.count("SELECT count(*) FROM accompaniment WHERE card = :c", c=code.replace("-", "")) == 1
     check_layout(page, console_errors)
 
 
@@ -87,7 +91,10 @@ def test_errors_are_shown_on_the_fields_and_nothing_is_saved(signed_in_page, liv
     before = live_server.count("SELECT count(*) FROM accompaniment")
     page.check("input[name=kind][value=individual]")
     page.click("button.button-large")
-    page.wait_for_load_state()
+    page.wait_for_selector("#autonomy-errors")
     assert "L’accompagnement n’est pas enregistré" in page.content()
     assert "Obligatoire pour ce type d’accompagnement." in page.locator("#autonomy-errors").inner_text()
+    page.wait_for_timeout(500)
     assert live_server.count("SELECT count(*) FROM accompaniment") == before
+    # Nothing was queued on the tablet either.
+    assert page.locator("#sync-status").get_attribute("data-waiting") == "0"

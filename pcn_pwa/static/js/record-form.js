@@ -1,40 +1,237 @@
 // The accompaniment form, enhanced: show only what the chosen kind needs, only the procedures
-// of the chosen partners, the "other duration" box when asked. Without this script the whole
-// form shows and still posts; the server judges the record either way.
-'use strict';
+// of the chosen partners, the "other duration" box when asked. On the new-record form the
+// record is checked with the server's rules and saved on the tablet first, then synced.
+// Without this script the whole form shows and posts to the server, which judges it.
 
-(function () {
-  const form = document.getElementById('record-form');
-  if (!form) return;
+import {askPersistentStorage, outbox, requestBackgroundSync, syncClient, t, unsaved} from './app.js';
+import {loadReference} from './reference.js';
+import {cardTools, Judge} from './rules.js';
 
-  function checkedValue(name) {
-    const input = form.querySelector(`input[name="${name}"]:checked`);
-    return input ? input.value : (form.elements[name] && form.elements[name].value) || '';
-  }
+const form = document.getElementById('record-form');
 
-  function checkedValues(name) {
-    return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (input) => input.value);
-  }
+function checkedValue(name) {
+  const input = form.querySelector(`input[name="${name}"]:checked`);
+  return input ? input.value : (form.elements[name]?.value ?? '');
+}
 
-  function update() {
-    const kind = checkedValue('kind');
-    form.querySelectorAll('[data-kinds]').forEach((section) => {
-      // Before a kind is chosen, only the quick-save block stays hidden.
-      const kinds = section.dataset.kinds.split(' ');
-      section.hidden = kind ? !kinds.includes(kind) : section.classList.contains('quick-save');
+function checkedValues(name) {
+  return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (input) => input.value);
+}
+
+function update() {
+  const kind = checkedValue('kind');
+  form.querySelectorAll('[data-kinds]').forEach((section) => {
+    const kinds = section.dataset.kinds.split(' ');
+    section.hidden = kind ? !kinds.includes(kind) : section.classList.contains('quick-save');
+  });
+  form.querySelectorAll('[data-show-when]').forEach((block) => {
+    const [name, wanted] = block.dataset.showWhen.split('=');
+    block.hidden = checkedValue(name) !== wanted;
+  });
+  const partners = checkedValues('partners');
+  form.querySelectorAll('.procedure-group').forEach((group) => {
+    // A procedure already ticked stays visible so it is never lost silently.
+    group.hidden = !partners.includes(group.dataset.partner) && !group.querySelector('input:checked');
+  });
+}
+
+// --- the form as the contract's data (mirror of records/forms.py to_data) -----------------
+
+const accentFree = (text) => text.trim().toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
+
+function number(text) {
+  const value = (text || '').trim();
+  if (!value) return null;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function occurredAt() {
+  const day = form.elements.occurred_date.value.trim();
+  const clock = form.elements.occurred_time.value.trim();
+  if (!day && !clock) return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^\d{2}:\d{2}$/.test(clock)) return 'invalid';
+  // Nouméa is UTC+11 all year (no daylight saving time).
+  return `${day}T${clock}:00+11:00`;
+}
+
+function communeCode() {
+  const typed = form.elements.commune.value.trim();
+  if (!typed) return null;
+  const option = Array.from(document.querySelectorAll('#communes option'))
+    .find((o) => accentFree(o.value) === accentFree(typed) || o.dataset.code === typed);
+  return option ? option.dataset.code : typed;
+}
+
+function formData(quickTopic) {
+  const value = (name) => form.elements[name]?.value ?? '';
+  const duration = checkedValue('duration');
+  const participants = number(value('participants'));
+  const returning = {first: false, returning: true}[checkedValue('returning')];
+  const data = {
+    agency: form.elements.agency ? value('agency') : form.dataset.agency,
+    kind: checkedValue('kind') || null,
+    occurred_at: occurredAt(),
+    duration_minutes: number(duration === 'other' ? value('duration_other') : duration),
+    participants: participants === null ? 1 : participants,
+    partners: checkedValues('partners'),
+    procedures: checkedValues('procedures'),
+    procedure_detail: value('procedure_detail'),
+    topics: quickTopic ? [quickTopic] : checkedValues('topics'),
+    equipment: checkedValues('equipment'),
+    beneficiary: {
+      age_band: checkedValue('age_band') || 'unknown',
+      gender: checkedValue('gender') || 'unknown',
+      status: checkedValue('status') || 'unknown',
+      situations: checkedValues('situations'),
+      commune: communeCode(),
+      returning: returning === undefined ? null : returning,
+      language: value('language') || null,
+      card: value('card') || null,
+    },
+    autonomy: checkedValue('autonomy') || null,
+    outcome: checkedValue('outcome') || null,
+    blockers: checkedValues('blockers'),
+    redirected_to: value('redirected_to') || null,
+    workshop_title: value('workshop_title'),
+    workshop_level: checkedValue('workshop_level') || null,
+    notes: value('notes'),
+  };
+  return data;
+}
+
+// Where a message about a contract field is shown (records/forms.py ERROR_FIELDS).
+const ERROR_FIELDS = {occurred_at: 'occurred_date', duration_minutes: 'duration'};
+const fieldName = (path) => ERROR_FIELDS[path] || path.replace(/^beneficiary\./, '');
+
+function clearErrors() {
+  form.querySelectorAll('.js-errors').forEach((node) => node.remove());
+  form.querySelectorAll('.field-invalid').forEach((node) => node.classList.remove('field-invalid'));
+}
+
+function showErrors(errors) {
+  clearErrors();
+  const summary = document.createElement('p');
+  summary.className = 'form-errors js-errors';
+  summary.setAttribute('role', 'alert');
+  summary.textContent = t('not_saved_fix');
+  form.prepend(summary);
+  for (const [path, messages] of Object.entries(errors)) {
+    const name = fieldName(path);
+    const target = form.querySelector(`#${CSS.escape(name)}`)?.closest('.field, fieldset') || summary;
+    target.classList.add('field-invalid');
+    const list = document.createElement('ul');
+    list.className = 'errors js-errors';
+    list.id = `${name}-errors`;
+    messages.forEach((message) => {
+      const item = document.createElement('li');
+      item.textContent = message;
+      list.append(item);
     });
-    form.querySelectorAll('[data-show-when]').forEach((block) => {
-      const [name, wanted] = block.dataset.showWhen.split('=');
-      block.hidden = checkedValue(name) !== wanted;
-    });
-    const partners = checkedValues('partners');
-    form.querySelectorAll('.procedure-group').forEach((group) => {
-      const shown = partners.includes(group.dataset.partner);
-      // A procedure already ticked stays visible so it is never lost silently.
-      group.hidden = !shown && !group.querySelector('input:checked');
-    });
+    target.append(list);
   }
+  summary.scrollIntoView({block: 'center'});
+}
 
-  form.addEventListener('change', update);
+function confirmSaved(card) {
+  let note = document.getElementById('saved-note');
+  if (!note) {
+    note = document.createElement('p');
+    note.id = 'saved-note';
+    note.className = 'flash flash-success';
+    note.setAttribute('role', 'status');
+    form.before(note);
+  }
+  note.textContent = t('saved_on_device');
+  if (card) {
+    const link = document.createElement('a');
+    link.href = `/accompagnements/carte/#${card}`;
+    link.textContent = ` ${t('card_given', {code: `${card.slice(0, 4)}-${card.slice(4)}`})}`;
+    note.append(link);
+  }
+}
+
+function resetForm() {
+  const now = new Date(Date.now() + 11 * 3600 * 1000).toISOString(); // Nouméa's clock
+  form.reset();
+  form.elements.occurred_date.value = now.slice(0, 10);
+  form.elements.occurred_time.value = now.slice(11, 16);
   update();
-})();
+}
+
+// A record to fix, reopened from the sync page: its data back in the form, same id.
+const draftId = new URLSearchParams(window.location.search).get('brouillon');
+
+function setChecked(name, values) {
+  form.querySelectorAll(`input[name="${name}"]`).forEach((input) => {
+    input.checked = values.includes(input.value);
+  });
+}
+
+function fill(data) {
+  const b = data.beneficiary || {};
+  setChecked('kind', [data.kind]);
+  const moment = typeof data.occurred_at === 'string' ? data.occurred_at : '';
+  form.elements.occurred_date.value = moment.slice(0, 10);
+  form.elements.occurred_time.value = moment.slice(11, 16);
+  const presets = Array.from(form.querySelectorAll('input[name="duration"]'), (input) => input.value);
+  if (presets.includes(String(data.duration_minutes))) setChecked('duration', [String(data.duration_minutes)]);
+  else if (data.duration_minutes) { setChecked('duration', ['other']); form.elements.duration_other.value = data.duration_minutes; }
+  form.elements.participants.value = data.participants ?? 1;
+  ['partners', 'procedures', 'topics', 'equipment', 'blockers'].forEach((name) => setChecked(name, data[name] || []));
+  ['procedure_detail', 'workshop_title', 'notes'].forEach((name) => { form.elements[name].value = data[name] || ''; });
+  ['autonomy', 'outcome', 'workshop_level'].forEach((name) => setChecked(name, [data[name]]));
+  form.elements.redirected_to.value = data.redirected_to || '';
+  setChecked('age_band', [b.age_band || 'unknown']);
+  setChecked('gender', [b.gender || 'unknown']);
+  setChecked('status', [b.status || 'unknown']);
+  setChecked('situations', b.situations || []);
+  const commune = Array.from(document.querySelectorAll('#communes option')).find((o) => o.dataset.code === b.commune);
+  form.elements.commune.value = commune ? commune.value : (b.commune || '');
+  setChecked('returning', [b.returning === true ? 'returning' : b.returning === false ? 'first' : '']);
+  form.elements.language.value = b.language || '';
+  form.elements.card.value = b.card || '';
+  update();
+}
+
+async function saveOnDevice(event) {
+  event.preventDefault();
+  const reference = await loadReference();
+  const data = formData(event.submitter?.name === 'quick_topic' ? event.submitter.value : null);
+  let card = null;
+  if (form.elements.new_card?.checked && reference) {
+    card = cardTools(reference.rules.card).newCode();
+    data.beneficiary.card = card;
+  }
+  if (data.occurred_at === 'invalid') data.occurred_at = 'invalid date';
+  if (reference) {
+    const verdict = new Judge(reference.rules).judge(data);
+    if (!verdict.valid) { showErrors(verdict.errors); return; }
+  }
+  clearErrors();
+  await outbox.save(draftId || crypto.randomUUID(), data);
+  if (draftId) { window.location.assign('/synchronisation'); return; }
+  unsaved.delete(form);
+  confirmSaved(card);
+  resetForm();
+  window.scrollTo({top: 0});
+  askPersistentStorage();
+  requestBackgroundSync();
+  syncClient.run({reset: true});
+}
+
+if (form) {
+  form.addEventListener('change', update);
+  form.addEventListener('input', () => unsaved.add(form));
+  update();
+  if (form.dataset.offline === 'new' && outbox) {
+    form.addEventListener('submit', saveOnDevice);
+    if (draftId) {
+      outbox.get(draftId).then(async (record) => {
+        if (!record) return;
+        fill(record.data);
+        const reference = await loadReference();
+        if (reference && record.errors) showErrors(record.errors);
+      });
+    }
+  }
+}

@@ -1,0 +1,49 @@
+"""Interface strings used by the page scripts, from the same catalogue as the pages."""
+
+from ..i18n import N_, gettext
+
+JS_STRINGS = {
+    "online": N_("En ligne"),
+    "offline": N_("Hors ligne"),
+    "waiting": N_("%(num)s en attente"),
+    "all_sent": N_("Tout est envoyé"),
+    "last_sync": N_("Dernier envoi : %(when)s"),
+    "never_synced": N_("Jamais envoyé depuis cette tablette"),
+    "progress": N_("%(sent)s / %(total)s envoyés"),
+    "error_auth": N_("Session expirée : reconnectez-vous. Vos enregistrements restent sur la tablette."),
+    "error_network": N_("Pas de réseau : nouvel essai automatique."),
+    "error_server": N_("Le serveur ne répond pas correctement : nouvel essai automatique."),
+    "error_refused": N_("Envoi refusé par le serveur : nouvel essai plus tard."),
+    "sign_in_again": N_("Se reconnecter"),
+    "new_version": N_("Nouvelle version disponible"),
+    "update_now": N_("Mettre à jour"),
+    "finish_first": N_("Terminez d’abord l’enregistrement en cours, puis mettez à jour."),
+    "logout_unsent": N_("%(num)s accompagnement(s) pas encore envoyé(s). Ils resteront sur cette tablette et "
+                        "partiront à votre prochaine connexion. Se déconnecter quand même ?"),
+    "saved_on_device": N_("Enregistré sur la tablette."),
+    "sent_to_server": N_("Envoyé au serveur."),
+    "not_saved_fix": N_("L’accompagnement n’est pas enregistré : corrigez les champs signalés."),
+    "sync_now": N_("Synchroniser"),
+    "state_pending": N_("En attente"),
+    "state_sending": N_("Envoi en cours"),
+    "state_synced": N_("Envoyé"),
+    "state_conflict": N_("Modifié ailleurs : à vous de choisir"),
+    "state_invalid": N_("À corriger"),
+    "state_forbidden": N_("Refusé"),
+    "keep_mine": N_("Garder ma version"),
+    "keep_theirs": N_("Garder la version du serveur"),
+    "fix": N_("Corriger"),
+    "mine": N_("Ma version"),
+    "theirs": N_("Version du serveur"),
+    "storage_persisted": N_("Stockage protégé : le navigateur ne l’effacera pas de lui-même."),
+    "storage_not_persisted": N_("Stockage non protégé : le navigateur pourrait l’effacer s’il manque de place."),
+    "storage_usage": N_("%(used)s Mo utilisés sur %(quota)s Mo disponibles."),
+    "storage_low": N_("Attention : il reste moins d’un cinquième de l’espace. Synchronisez dès que possible."),
+    "nothing_here": N_("Aucun enregistrement sur cette tablette."),
+    "card_given": N_("Carte de suivi à remettre : %(code)s"),
+}
+
+
+def js_strings() -> dict[str, str]:
+    """The strings above, in the current language."""
+    return {key: gettext(text) for key, text in JS_STRINGS.items()}

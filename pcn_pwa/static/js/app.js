@@ -1,0 +1,128 @@
+// Runs on every page: registers the service worker (and asks before updating it), shows the
+// sync status, and drives the outbox's sync for the signed-in user.
+
+import {Outbox, UNSENT} from './outbox.js';
+import {SyncClient} from './sync-client.js';
+
+const strings = JSON.parse(document.getElementById('pcn-strings')?.textContent || '{}');
+export const t = (key, params = {}) => (strings[key] || key).replace(/%\((\w+)\)s/g, (_, name) => params[name]);
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
+export const username = meta('pcn-user');
+export const canWrite = meta('pcn-can-write') === '1';
+export const outbox = username && canWrite ? new Outbox(username) : null;
+export const syncClient = outbox ? new SyncClient(outbox, username) : null;
+
+// Pages with unsaved input register here so an update never reloads under the advisor.
+export const unsaved = new Set();
+
+// --- service worker and its update flow -------------------------------------------------
+
+async function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return null;
+  const registration = await navigator.serviceWorker.register('/sw.js', {scope: '/'});
+  const offerUpdate = (worker) => showUpdatePrompt(worker);
+  if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
+  registration.addEventListener('updatefound', () => {
+    const installing = registration.installing;
+    installing.addEventListener('statechange', () => {
+      if (installing.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(installing);
+    });
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (!reloading && window.pcnAskedForUpdate) { reloading = true; window.location.reload(); }
+  });
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    if (event.data?.type === 'sync-requested' && syncClient) syncClient.run();
+  });
+  if (username && navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage({action: 'cacheShell'});
+  }
+  return registration;
+}
+
+function showUpdatePrompt(worker) {
+  const banner = document.getElementById('update-banner');
+  if (!banner) return;
+  banner.hidden = false;
+  const button = banner.querySelector('button');
+  const note = banner.querySelector('.update-note');
+  button.addEventListener('click', () => {
+    if (unsaved.size || syncClient?.status.state === 'sending') {
+      note.textContent = t('finish_first');
+      return;
+    }
+    window.pcnAskedForUpdate = true;
+    worker.postMessage({action: 'skipWaiting'});
+  });
+}
+
+// --- status bar ---------------------------------------------------------------------------
+
+function formatWhen(iso) {
+  return new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en' : 'fr-NC',
+    {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
+}
+
+export async function renderStatus() {
+  const bar = document.getElementById('sync-status');
+  if (!bar || !outbox) return;
+  const counts = await outbox.counts();
+  const status = syncClient.status;
+  const parts = [navigator.onLine ? t('online') : t('offline')];
+  if (status.state === 'sending' && status.total) parts.push(t('progress', {sent: status.sent, total: status.total}));
+  else parts.push(counts.unsent ? t('waiting', {num: counts.unsent}) : t('all_sent'));
+  parts.push(status.lastSuccess ? t('last_sync', {when: formatWhen(status.lastSuccess)}) : t('never_synced'));
+  bar.querySelector('.status-text').textContent = parts.join(' · ');
+  bar.dataset.waiting = String(counts.unsent);
+  bar.dataset.state = status.state;
+  const error = bar.querySelector('.status-error');
+  error.textContent = status.error ? t(`error_${status.error}`) : '';
+  error.hidden = !status.error;
+  bar.querySelector('.sign-in-again').hidden = status.error !== 'auth';
+}
+
+// --- sign-out guard -------------------------------------------------------------------------
+
+function guardLogout() {
+  const form = document.querySelector('form.logout');
+  if (!form) return;
+  form.addEventListener('submit', async (event) => {
+    if (form.dataset.confirmed) return;
+    event.preventDefault();
+    const counts = outbox ? await outbox.counts() : {unsent: 0};
+    if (counts.unsent && !window.confirm(t('logout_unsent', {num: counts.unsent}))) return;
+    navigator.serviceWorker?.controller?.postMessage({action: 'forgetPages'});
+    form.dataset.confirmed = '1';
+    form.submit();
+  });
+}
+
+// --- start ------------------------------------------------------------------------------------
+
+export async function requestBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    if (registration && 'sync' in registration) await registration.sync.register('pcn-outbox');
+  } catch (error) { /* not offered by this browser: the timer and `online` do the work */ }
+}
+
+export async function askPersistentStorage() {
+  if (navigator.storage?.persist && !localStorage.getItem('pcn-persist-asked')) {
+    localStorage.setItem('pcn-persist-asked', '1');
+    await navigator.storage.persist();
+  }
+}
+
+registerServiceWorker().catch((error) => console.warn('service worker not registered', error));
+guardLogout();
+if (syncClient) {
+  syncClient.addEventListener('status', renderStatus);
+  outbox.onChange(renderStatus);
+  window.addEventListener('online', () => { renderStatus(); syncClient.run({reset: true}); });
+  window.addEventListener('offline', renderStatus);
+  document.querySelector('#sync-status .sync-now')?.addEventListener('click', () => syncClient.run({reset: true}));
+  renderStatus();
+  syncClient.run();
+}

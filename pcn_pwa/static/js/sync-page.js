@@ -1,0 +1,115 @@
+// The sync page: every record on this tablet with its state, the choices a conflict asks for,
+// the messages of a record to fix, and the device's storage.
+
+import {outbox, renderStatus, syncClient, t} from './app.js';
+
+const list = document.getElementById('outbox-list');
+const template = document.getElementById('outbox-item');
+
+function when(iso) {
+  return new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en' : 'fr-NC',
+    {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
+}
+
+function table(mine, theirs) {
+  const keys = [...new Set([...Object.keys(mine || {}), ...Object.keys(theirs || {})])].sort();
+  const node = document.createElement('table');
+  node.className = 'compare';
+  const head = node.createTHead().insertRow();
+  ['', t('mine'), t('theirs')].forEach((text) => {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = text;
+    head.append(th);
+  });
+  const body = node.createTBody();
+  keys.forEach((key) => {
+    const left = JSON.stringify(mine?.[key] ?? null);
+    const right = JSON.stringify(theirs?.[key] ?? null);
+    const row = body.insertRow();
+    if (left !== right) row.className = 'differs';
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = key;
+    row.append(th);
+    [left, right].forEach((text) => { row.insertCell().textContent = text; });
+  });
+  const wrap = document.createElement('div');
+  wrap.className = 'table-wrap';
+  wrap.append(node);
+  return wrap;
+}
+
+function button(label, action, primary = false) {
+  const node = document.createElement('button');
+  node.type = 'button';
+  node.className = primary ? 'button-primary' : 'button-secondary';
+  node.textContent = label;
+  node.addEventListener('click', async () => {
+    await action();
+    await render();
+    syncClient.run({reset: true});
+  });
+  return node;
+}
+
+async function render() {
+  const records = (await outbox.all()).sort((a, b) => b.saved_at.localeCompare(a.saved_at));
+  list.replaceChildren();
+  const empty = document.getElementById('outbox-empty');
+  empty.hidden = records.length > 0;
+  empty.textContent = t('nothing_here');
+  records.forEach((record) => {
+    const item = template.content.firstElementChild.cloneNode(true);
+    item.dataset.id = record.id;
+    item.dataset.state = record.state;
+    item.querySelector('.when').textContent = record.data?.occurred_at ? when(record.data.occurred_at) : '';
+    item.querySelector('.what').textContent = record.data?.kind || '';
+    item.querySelector('.state').textContent = t(`state_${record.state}`);
+    const detail = item.querySelector('.outbox-detail');
+    if (record.state === 'invalid') {
+      const errors = document.createElement('ul');
+      errors.className = 'errors';
+      Object.entries(record.errors || {}).forEach(([field, messages]) => messages.forEach((message) => {
+        const li = document.createElement('li');
+        li.textContent = `${field} : ${message}`;
+        errors.append(li);
+      }));
+      const fix = document.createElement('a');
+      fix.className = 'button-primary';
+      fix.href = `/accompagnements/nouveau?brouillon=${record.id}`;
+      fix.textContent = t('fix');
+      detail.append(errors, fix);
+    } else if (record.state === 'forbidden') {
+      const message = document.createElement('p');
+      message.className = 'errors';
+      message.textContent = record.message || '';
+      detail.append(message);
+    } else if (record.state === 'conflict') {
+      detail.append(table(record.data, record.server_data),
+        button(t('keep_mine'), () => outbox.keepMine(record.id), true),
+        button(t('keep_theirs'), () => outbox.keepTheirs(record.id)));
+    }
+    list.append(item);
+  });
+}
+
+async function storage() {
+  const persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : false;
+  document.getElementById('storage-persist').textContent = persisted ? t('storage_persisted') : t('storage_not_persisted');
+  if (navigator.storage?.estimate) {
+    const {usage = 0, quota = 0} = await navigator.storage.estimate();
+    const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+    document.getElementById('storage-usage').textContent = t('storage_usage', {used: mb(usage), quota: mb(quota)});
+    const warning = document.getElementById('storage-warning');
+    warning.hidden = !(quota && (quota - usage) / quota < 0.2);
+    warning.textContent = t('storage_low');
+  }
+}
+
+if (outbox) {
+  outbox.onChange(render);
+  render();
+  storage();
+  renderStatus();
+}
