@@ -5,14 +5,16 @@ and it is prepared with the same commands an admin runs (``flask db upgrade``, `
 so these tests also cover the migrations and the seed. See docs/browser-testing.md (shared docs).
 """
 
+import json
 import os
+import uuid
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,10 +34,56 @@ DEMO_PASSWORD = "demo-pcn-2026"
 LOCALE = "fr-NC"
 
 
-@dataclass
 class LiveServer:
-    url: str
-    database_url: str
+    """The app as deployed (migrated, seeded with demo data) under gunicorn, behind the test-only
+    fault injector (tests/browser/faulty_wsgi.py). It can be stopped and started again on the
+    same port, as when an agency's link goes down."""
+
+    def __init__(self, database_url: str, tmp: Path):
+        self.database_url = database_url
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.faults_file = tmp / "faults.json"
+        self.faults_file.write_text("{}")
+        self.log_path = tmp / "gunicorn.log"
+        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "browser-test", "FLASK_APP": "wsgi",
+                    "PCN_FAULTS_FILE": str(self.faults_file)}
+        self.proc = None
+
+    def prepare(self) -> None:
+        for command in (["db", "upgrade"], ["seed", "--demo"]):
+            done = subprocess.run([BIN / "flask", *command], cwd=ROOT, env=self.env, capture_output=True, text=True)
+            if done.returncode:
+                pytest.fail(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [BIN / "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
+                 "--graceful-timeout", "2", "tests.browser.faulty_wsgi:app"],
+                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+            )
+        deadline = time.monotonic() + 30
+        while not _answers(self.url + "/healthz"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer /healthz:\n{self.log_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+            self.proc = None
+
+    def faults(self, mode: str | None = None, remaining: int = 1, after: int = 0) -> None:
+        """Inject ``mode`` into the next ``remaining`` pushes, after ``after`` normal ones."""
+        state = json.loads(self.faults_file.read_text() or "{}")
+        state.update(mode=mode, remaining=remaining, after=after)
+        self.faults_file.write_text(json.dumps(state))
+
+    @property
+    def pushes(self) -> int:
+        """How many pushes reached the server since the start."""
+        return json.loads(self.faults_file.read_text() or "{}").get("pushes", 0)
 
     def count(self, sql: str, **params) -> int:
         """Ask the server's database directly: what the server really stored, not what a page says."""
@@ -45,6 +93,21 @@ class LiveServer:
         try:
             with engine.connect() as connection:
                 return connection.execute(sa.text(sql), params).scalar_one()
+        finally:
+            engine.dispose()
+
+    def record(self, record_id: str) -> dict | None:
+        """One stored accompaniment's columns, or None (ids typed right on either database)."""
+        import sqlalchemy as sa
+
+        from pcn_pwa.models import Accompaniment
+
+        engine = sa.create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                row = connection.execute(sa.select(Accompaniment.__table__).where(
+                    Accompaniment.__table__.c.id == uuid.UUID(record_id))).mappings().first()
+                return dict(row) if row else None
         finally:
             engine.dispose()
 
@@ -68,10 +131,7 @@ def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
             return response.status == 200
-    except urllib.error.HTTPError as error:
-        error.close()  # it holds the response open: a ResourceWarning otherwise
-        return False
-    except OSError:
+    except (urllib.error.URLError, OSError):
         return False
 
 
@@ -84,34 +144,30 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+@contextmanager
+def running_server(tmp: Path):
+    with fresh_database(suite_database_url(str(tmp)), str(tmp)) as database_url:
+        server = LiveServer(database_url, tmp)
+        server.prepare()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """The app as it is deployed: migrated and seeded with demo data, served by gunicorn."""
-    tmp = tmp_path_factory.mktemp("live_server")
-    with fresh_database(suite_database_url(str(tmp)), str(tmp)) as database_url:
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "browser-test", "FLASK_APP": "wsgi"}
-        for command in (["db", "upgrade"], ["seed", "--demo"]):
-            done = subprocess.run([BIN / "flask", *command], cwd=ROOT, env=env, capture_output=True, text=True)
-            if done.returncode:
-                pytest.fail(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        log_path = tmp / "gunicorn.log"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                 "--graceful-timeout", "5", "wsgi:app"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-            )
-            try:
-                deadline = time.monotonic() + 30
-                while not _answers(url + "/healthz"):
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"gunicorn did not answer /healthz:\n{log_path.read_text(errors='replace')}")
-                    time.sleep(0.1)
-                yield LiveServer(url=url, database_url=database_url)
-            finally:
-                _stop(proc)
+    """One server for the tests that leave it running and healthy."""
+    with running_server(tmp_path_factory.mktemp("live_server")) as server:
+        yield server
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of the test's own, on a fresh database: to stop, restart or break at will."""
+    with running_server(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -171,17 +227,23 @@ def page(context):
     return context.new_page()
 
 
+def sign_in(page, server, username: str, expect_url: str | None = None) -> None:
+    """Sign in through the real form on ``page``."""
+    if "/login" not in page.url:
+        page.goto(server.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form:has(#password) button[type=submit]")  # not the language buttons
+    page.wait_for_url(expect_url or server.url + "/")
+
+
 @pytest.fixture
 def signed_in_page(live_server, new_context):
     """Factory: a page of a fresh context, signed in through the real form as ``username``."""
 
-    def sign_in(username: str, **context_options):
+    def make(username: str, server=None, **context_options):
         page = new_context(**context_options).new_page()
-        page.goto(live_server.url + "/login")
-        page.fill("#username", username)
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("form:has(#password) button[type=submit]")  # not the language buttons
-        page.wait_for_url(live_server.url + "/")
+        sign_in(page, server or live_server, username)
         return page
 
-    return sign_in
+    return make
