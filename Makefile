@@ -41,12 +41,17 @@ run: catalogues db  ## serve the app with demo data at http://$(HOST):$(PORT)/
 	@echo
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
 
+AXE_VERSION := 4.14.1
+
 .PHONY: browser
-browser:  ## the browser the real-browser tests drive (Debian's Chromium)
+browser:  ## the browser the real-browser tests drive (Debian's Chromium), and axe-core for them
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Chromium for the browser tests (apt-get)…"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@grep -qs '"version": "$(AXE_VERSION)"' node_modules/axe-core/package.json || { \
+		echo "Installing axe-core $(AXE_VERSION) for the accessibility tests (npm)…"; \
+		npm install --no-save --no-package-lock --no-audit --no-fund --silent axe-core@$(AXE_VERSION); }
 
 .PHONY: test
 test: catalogues browser  ## the whole suite (TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL)
