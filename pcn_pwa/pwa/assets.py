@@ -10,7 +10,8 @@ import os
 from functools import lru_cache
 
 # Pages an advisor needs offline; cached once signed in (they are per user and language).
-SHELL_PAGES = ["/", "/accompagnements/nouveau", "/synchronisation", "/hors-ligne", "/accompagnements/carte/"]
+SHELL_PAGES = ["/", "/accompagnements/nouveau", "/accompagnements/", "/synchronisation", "/hors-ligne",
+               "/accompagnements/carte/"]
 OFFLINE_PAGE = "/hors-ligne"
 
 

@@ -56,3 +56,24 @@ def test_sign_in_end_to_end(live_server, page):
     page.click("form:has(#password) button[type=submit]")
     page.wait_for_url(live_server.url + "/")
     assert "Bonjour" in page.locator("h1").inner_text()
+
+
+def test_install_button_appears_only_when_the_browser_offers_to_install(signed_in_page):
+    """Chromium fires beforeinstallprompt only for an engaged user with a real display; we fire
+    the same event by hand and check the app keeps it, shows its button and calls prompt()."""
+    page = signed_in_page("conseiller")
+    page.wait_for_function("() => document.querySelector('#sync-status')?.dataset.state")
+    button = page.locator("#install-app")
+    assert button.is_hidden()
+    page.evaluate("""() => {
+        const offer = new Event('beforeinstallprompt', {cancelable: true});
+        offer.prompt = async () => { window.promptedToInstall = true; };
+        window.dispatchEvent(offer);
+        window.offerWasKept = offer.defaultPrevented;
+    }""")
+    assert page.evaluate("window.offerWasKept") is True
+    assert button.is_visible()
+    assert button.inner_text() == "Installer l’application"
+    button.click()
+    assert page.evaluate("window.promptedToInstall") is True
+    assert button.is_hidden()

@@ -287,3 +287,29 @@ def test_a_thousand_queued_records_go_in_batches_with_progress(live_server, sign
     assert live_server.wait_for_count(before + 1000, COUNT_ALL, timeout=60) == before + 1000
     assert wait_waiting(page, 0) == 0
     assert live_server.pushes - pushes == 2
+
+
+# Signing out with records waiting ------------------------------------------------------------
+
+def test_signing_out_with_unsent_records_warns_and_keeps_them(live_server, signed_in_page):
+    page = signed_in_page("conseiller")
+    ready_tablet(page, live_server)
+    before = live_server.count(COUNT_ALL)
+    live_server.faults("error_500", remaining=1000)  # the server refuses pushes for now
+    try:
+        quick_record(page)
+        assert wait_waiting(page, 1) == 1
+        dialogs = []
+        page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.click("form.logout button")
+        page.wait_for_timeout(500)
+        assert "1 accompagnement(s) pas encore envoyé(s)" in dialogs[0]
+        assert page.locator("form.logout").count() == 1  # still signed in
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("form.logout button")
+        page.wait_for_url(re.compile(r".*/login$"))
+    finally:
+        live_server.faults(None)
+    # Signing in again, the record is still on the tablet and goes.
+    sign_in(page, live_server, "conseiller")
+    assert live_server.wait_for_count(before + 1, COUNT_ALL) == before + 1

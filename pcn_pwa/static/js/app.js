@@ -99,6 +99,19 @@ function guardLogout() {
   });
 }
 
+// --- install prompt, where the browser offers one -------------------------------------------------
+
+window.addEventListener('beforeinstallprompt', (event) => {
+  event.preventDefault();
+  const button = document.getElementById('install-app');
+  if (!button) return;
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    button.hidden = true;
+    await event.prompt();
+  }, {once: true});
+});
+
 // --- start ------------------------------------------------------------------------------------
 
 export async function requestBackgroundSync() {
