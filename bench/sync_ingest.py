@@ -31,6 +31,7 @@ auth); temporary databases are dropped and gunicorn is stopped even when somethi
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import http.cookiejar
 import json
@@ -85,6 +86,65 @@ TARGET_GZIP_BYTES = 120
 
 class BenchError(Exception):
     """Something the benchmark checks went wrong: it stops and says what."""
+
+
+# --------------------------------------------------------------------------- measuring fairly
+
+
+def _processes() -> dict[int, tuple[str, int, int]]:
+    """pid -> (command name, parent pid, CPU ticks used so far), from /proc (Linux)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat_file:
+                stat = stat_file.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()  # fields[0] is field 3 (state) of proc(5)
+        found[int(entry)] = (name, int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
+
+
+def _others_ticks() -> int:
+    """CPU ticks used by processes that are not this benchmark's: not this process, not its
+    children (gunicorn and its workers), not PostgreSQL's."""
+    processes = _processes()
+    ours = {os.getpid()}
+    grew = True
+    while grew:
+        grew = False
+        for pid, (_name, parent, _ticks) in processes.items():
+            if parent in ours and pid not in ours:
+                ours.add(pid)
+                grew = True
+    return sum(ticks for pid, (name, _parent, ticks) in processes.items()
+               if pid not in ours and not name.startswith("postgres"))
+
+
+class Timed:
+    """A timed section: wall seconds, and how many cores other work on the machine used meanwhile
+    (a busy machine skews the figures). The garbage collector leaves alone the objects that exist
+    when the section starts (the generated records), as in a server that never held them."""
+
+    def __enter__(self):
+        gc.collect()
+        gc.freeze()
+        self.others = _others_ticks() if os.path.isdir("/proc") else None
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started
+        if self.others is not None:
+            ticks = _others_ticks() - self.others
+            self.other_cores = max(0.0, ticks / os.sysconf("SC_CLK_TCK") / self.seconds)
+        else:
+            self.other_cores = float("nan")
+        gc.unfreeze()
+        return False
 
 
 # --------------------------------------------------------------------------- records
@@ -390,6 +450,7 @@ class PushRun:
     seconds: float
     latencies: list[float]
     statuses: dict[str, int] = field(default_factory=dict)
+    other_cores: float = 0.0
 
 
 def push_all(client: Client, batches: list[Batch], expect: str, clients: int, deadline: float) -> PushRun:
@@ -404,15 +465,14 @@ def push_all(client: Client, batches: list[Batch], expect: str, clients: int, de
         answers[index] = client.push(batches[index].body)
         latencies[index] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    if clients == 1:
-        for index in range(len(batches)):
-            send(index)
-    else:
-        with ThreadPoolExecutor(max_workers=clients) as pool:
-            for future in [pool.submit(send, index) for index in range(len(batches))]:
-                future.result()
-    seconds = time.perf_counter() - started
+    with Timed() as timed:
+        if clients == 1:
+            for index in range(len(batches)):
+                send(index)
+        else:
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                for future in [pool.submit(send, index) for index in range(len(batches))]:
+                    future.result()
 
     statuses: dict[str, int] = {}
     for batch, answer in zip(batches, answers):
@@ -423,7 +483,7 @@ def push_all(client: Client, batches: list[Batch], expect: str, clients: int, de
             statuses[result["status"]] = statuses.get(result["status"], 0) + 1
             if result["status"] != expect or result.get("version") != 1:
                 raise BenchError(f"expected {expect!r} at version 1, got {json.dumps(result, ensure_ascii=False)[:600]}")
-    return PushRun(seconds, latencies, statuses)
+    return PushRun(timed.seconds, latencies, statuses, timed.other_cores)
 
 
 # --------------------------------------------------------------------------- raw baseline
@@ -463,25 +523,25 @@ def raw_rows(database_url: str, records: list[dict], device_id: str):
             db.engine.dispose()
 
 
-def raw_insert(database_url: str, table, rows: list[dict], links: list[dict], size: int) -> float:
-    """Seconds to insert ``rows`` and their links with Core executemany, one commit per batch."""
+def raw_insert(database_url: str, table, rows: list[dict], links: list[dict], size: int) -> Timed:
+    """Insert ``rows`` and their links with Core executemany, one commit per batch; the timing."""
     engine = sa.create_engine(normalise_database_url(database_url))
     try:
         with engine.connect() as conn:  # connect (and set the pragmas) outside the timing
             conn.execute(sa.text("SELECT 1"))
             conn.rollback()
-        started = time.perf_counter()
-        for start in range(0, len(rows), size):
-            batch_links: dict = {}
-            for record_links in links[start:start + size]:
-                for link_table, link_rows in record_links.items():
-                    batch_links.setdefault(link_table, []).extend(link_rows)
-            with engine.begin() as conn:
-                conn.execute(sa.insert(table), rows[start:start + size])
-                for link_table, link_rows in batch_links.items():
-                    if link_rows:
-                        conn.execute(sa.insert(link_table), link_rows)
-        return time.perf_counter() - started
+        with Timed() as timed:
+            for start in range(0, len(rows), size):
+                batch_links: dict = {}
+                for record_links in links[start:start + size]:
+                    for link_table, link_rows in record_links.items():
+                        batch_links.setdefault(link_table, []).extend(link_rows)
+                with engine.begin() as conn:
+                    conn.execute(sa.insert(table), rows[start:start + size])
+                    for link_table, link_rows in batch_links.items():
+                        if link_rows:
+                            conn.execute(sa.insert(link_table), link_rows)
+        return timed
     finally:
         engine.dispose()
 
@@ -490,7 +550,9 @@ def raw_insert(database_url: str, table, rows: list[dict], links: list[dict], si
 
 
 @dataclass
-class Result:
+class Run:
+    """One run on one database kind: fresh databases, first push, retry, raw insert."""
+
     database: str
     records: int
     http_seconds: float
@@ -500,6 +562,7 @@ class Result:
     json_bytes: int
     batch_p50: float
     batch_max: float
+    other_cores: float  # the most any timed section saw other work use, in cores
 
     @property
     def http_rate(self):
@@ -517,6 +580,15 @@ class Result:
     def ratio(self):
         return self.http_rate / self.raw_rate
 
+    def figures(self) -> dict:
+        return {"database": self.database, "records": self.records, "http_rate": round(self.http_rate),
+                "raw_rate": round(self.raw_rate), "ratio": round(self.ratio, 3),
+                "retry_rate": round(self.retry_rate), "batch_p50_ms": round(self.batch_p50 * 1000, 1),
+                "batch_max_ms": round(self.batch_max * 1000, 1),
+                "gzip_bytes_per_record": round(self.gzip_bytes / self.records, 1),
+                "json_bytes_per_record": round(self.json_bytes / self.records, 1),
+                "other_cores": round(self.other_cores, 2)}
+
 
 def expected_counts(records: list[dict]) -> dict[str, int]:
     counts = {"accompaniment": len(records), "accompaniment_partner": 0, "accompaniment_procedure": 0,
@@ -530,7 +602,7 @@ def expected_counts(records: list[dict]) -> dict[str, int]:
 
 
 def run_database(kind: str, args, records: list[dict], batches: list[Batch], device_id: str,
-                 deadline: float) -> Result:
+                 deadline: float) -> Run:
     password = secrets.token_urlsafe(18)
     tmp_dir = tempfile.mkdtemp(prefix=f"pcn-bench-{kind}-")
     try:
@@ -553,8 +625,9 @@ def run_database(kind: str, args, records: list[dict], batches: list[Batch], dev
 
             log(f"[{kind}] raw baseline: judging and building rows (not timed)")
             table, rows, links = raw_rows(raw_url, records, device_id)
-            raw_seconds = raw_insert(raw_url, table, rows, links, args.batch)
-            log(f"[{kind}] raw insert: {raw_seconds:.2f} s, {len(records) / raw_seconds:,.0f} records/s")
+            raw = raw_insert(raw_url, table, rows, links, args.batch)
+            del rows, links
+            log(f"[{kind}] raw insert: {raw.seconds:.2f} s, {len(records) / raw.seconds:,.0f} records/s")
 
             expected = expected_counts(records)
             for label, url in (("HTTP", http_url), ("raw", raw_url)):
@@ -566,9 +639,10 @@ def run_database(kind: str, args, records: list[dict], batches: list[Batch], dev
                 differing = sum(1 for k, v in http_digest["rows"].items() if raw_digest["rows"].get(k) != v)
                 raise BenchError(f"the HTTP and raw databases differ ({differing} rows differ)")
             log(f"[{kind}] checked: both databases hold the same {len(records)} records and their links")
-            return Result(kind, len(records), first.seconds, retry.seconds, raw_seconds,
-                          sum(len(b.body) for b in batches), sum(b.raw_size for b in batches),
-                          statistics.median(first.latencies), max(first.latencies))
+            return Run(kind, len(records), first.seconds, retry.seconds, raw.seconds,
+                       sum(len(b.body) for b in batches), sum(b.raw_size for b in batches),
+                       statistics.median(first.latencies), max(first.latencies),
+                       max(first.other_cores, retry.other_cores, raw.other_cores))
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
@@ -584,29 +658,42 @@ def yes_no(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def report(results: list[Result], args) -> str:
-    header = ["database", "records", "HTTP rec/s", "raw rec/s", "HTTP/raw", "≥ 1/3", "≥ 5,000/s",
-              "retry rec/s", "batch p50 ms", "batch max ms", "gzip B/rec", "≤ 120 B", "JSON B/rec"]
+def median_run(runs: list[Run]) -> Run:
+    """The run whose HTTP rate is the median (the upper one of an even count)."""
+    return sorted(runs, key=lambda r: r.http_rate)[len(runs) // 2]
+
+
+def report(runs: list[Run], args) -> str:
+    header = ["database", "run", "records", "HTTP rec/s", "raw rec/s", "HTTP/raw", "≥ 1/3", "≥ 5,000/s",
+              "retry rec/s", "batch p50 ms", "batch max ms", "gzip B/rec", "≤ 120 B", "JSON B/rec", "other CPU"]
     lines = [header]
-    for r in results:
-        lines.append([
-            r.database, f"{r.records:,}", f"{r.http_rate:,.0f}", f"{r.raw_rate:,.0f}", f"{r.ratio:.2f}",
-            yes_no(r.ratio >= TARGET_RATIO),
-            yes_no(r.http_rate >= TARGET_SQLITE_RATE) if r.database == "sqlite" else "n/a",
-            f"{r.retry_rate:,.0f}", f"{r.batch_p50 * 1000:.0f}", f"{r.batch_max * 1000:.0f}",
-            f"{r.gzip_bytes / r.records:.1f}", yes_no(r.gzip_bytes / r.records <= TARGET_GZIP_BYTES),
-            f"{r.json_bytes / r.records:.1f}",
-        ])
+    kinds = list(dict.fromkeys(r.database for r in runs))
+    for kind in kinds:
+        of_kind = [r for r in runs if r.database == kind]
+        rows = [(str(i + 1), r) for i, r in enumerate(of_kind)]
+        if len(of_kind) > 1:
+            rows.append(("median", median_run(of_kind)))
+        for label, r in rows:
+            lines.append([
+                r.database, label, f"{r.records:,}", f"{r.http_rate:,.0f}", f"{r.raw_rate:,.0f}", f"{r.ratio:.2f}",
+                yes_no(r.ratio >= TARGET_RATIO),
+                yes_no(r.http_rate >= TARGET_SQLITE_RATE) if r.database == "sqlite" else "n/a",
+                f"{r.retry_rate:,.0f}", f"{r.batch_p50 * 1000:.0f}", f"{r.batch_max * 1000:.0f}",
+                f"{r.gzip_bytes / r.records:.1f}", yes_no(r.gzip_bytes / r.records <= TARGET_GZIP_BYTES),
+                f"{r.json_bytes / r.records:.1f}", f"{r.other_cores:.2f}",
+            ])
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     out = [f"sync ingest: {args.records:,} records, batches of {args.batch}, gunicorn --workers {args.workers}, "
-           f"{args.clients} client(s), gzip level {args.gzip_level}, seed {args.seed}; "
-           f"load average before {args.load_before:.2f}, after {os.getloadavg()[0]:.2f} "
-           f"({os.cpu_count()} CPUs)"]
+           f"{args.clients} client(s), gzip level {args.gzip_level}, seed {args.seed}, {os.cpu_count()} CPUs"]
     for index, row in enumerate(lines):
-        out.append("| " + " | ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+        out.append("| " + " | ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                                      for i, (cell, w) in enumerate(zip(row, widths))) + " |")
         if index == 0:
             out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    out.append("other CPU: cores used by other work on the machine during the timed sections (at most); "
+               "well above 0 means the figures are skewed.")
+    if len(kinds) and any(r.other_cores > 0.2 for r in runs):
+        out.append("WARNING: other work used the CPU while timing; run again on a quiet machine.")
     return "\n".join(out)
 
 
@@ -618,6 +705,8 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--clients", type=int, default=1,
                         help="pushes in flight at once (default 1: one tablet pushes one batch at a time)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per database, each on fresh databases; the median is shown too (default 1)")
     parser.add_argument("--gzip-level", type=int, default=6,
                         help="gzip level of the bodies (default 6, zlib's default, as browsers' CompressionStream)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated records")
@@ -630,6 +719,8 @@ def parse_args(argv=None):
         parser.error(f"--batch must be between 1 and {MAX_BATCH}")
     if not 1 <= args.workers <= 16 or not 1 <= args.clients <= 16:
         parser.error("--workers and --clients must be between 1 and 16")
+    if not 1 <= args.repeat <= 9:
+        parser.error("--repeat must be between 1 and 9")
     if not 1 <= args.gzip_level <= 9:
         parser.error("--gzip-level must be between 1 and 9")
     return args
@@ -637,33 +728,25 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    args.load_before = os.getloadavg()[0]
-    if args.load_before > 0.5:
-        log(f"warning: load average {args.load_before:.2f} before starting: other work on this machine "
-            f"skews the figures; run it on a quiet machine")
     deadline = time.monotonic() + args.max_seconds
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     now = datetime.now(timezone.utc)
     records = make_records(args.records, args.seed, now)
     device_id = str(uuid.UUID(int=random.Random(args.seed + 1).getrandbits(128), version=4))
     batches = make_batches(records, args.batch, device_id, args.gzip_level)
-    results = []
+    runs = []
     try:
         for kind in kinds:
-            results.append(run_database(kind, args, records, batches, device_id, deadline))
+            for _ in range(args.repeat):
+                runs.append(run_database(kind, args, records, batches, device_id, deadline))
     except BenchError as error:
         log(f"FAILED: {error}")
         return 1
-    print(report(results, args))
+    print(report(runs, args))
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "args": vars(args),
-            "results": [{"database": r.database, "records": r.records, "http_rate": r.http_rate,
-                         "raw_rate": r.raw_rate, "ratio": r.ratio, "retry_rate": r.retry_rate,
-                         "gzip_bytes_per_record": r.gzip_bytes / r.records,
-                         "json_bytes_per_record": r.json_bytes / r.records,
-                         "batch_p50_ms": r.batch_p50 * 1000, "batch_max_ms": r.batch_max * 1000}
-                        for r in results],
+            "args": vars(args), "cpus": os.cpu_count(), "runs": [r.figures() for r in runs],
+            "medians": [median_run([r for r in runs if r.database == kind]).figures() for kind in kinds],
         }, indent=2))
     return 0
 

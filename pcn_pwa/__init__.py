@@ -85,14 +85,16 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: write-ahead log (readers don't block the writer), enforced foreign keys, and
-    transactions begun by us (see ``_sqlite_begin``) rather than by the driver."""
+    """SQLite: write-ahead log (readers don't block the writer), enforced foreign keys, a page
+    cache of up to 32 MB instead of 2 MB (random UUID keys touch pages all over the indexes; see
+    docs/PERFORMANCE.md), and transactions begun by us (``_sqlite_begin``), not by the driver."""
     if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA cache_size=-32000")
         cursor.close()
 
 

@@ -30,7 +30,9 @@ class UTCDateTime(sa.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where UTC is required")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        if value.tzinfo is not timezone.utc:  # most values already are UTC: skip the conversion
+            value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -257,7 +259,6 @@ class Accompaniment(db.Model):
 
     __table_args__ = (
         sa.Index("ix_accompaniment_agency_occurred", "agency_code", "occurred_at"),
-        sa.Index("ix_accompaniment_updated", "updated_at"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
     )
 

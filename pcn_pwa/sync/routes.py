@@ -68,7 +68,7 @@ def sync():
         return api_error(error.status, error.error, error.message, **extra)
     from .merge import apply_push
 
-    results = apply_push(current_user, push)
+    results = apply_push(current_user._get_current_object(), push)  # not the proxy: read per record
     db.session.commit()
     return jsonify({"results": results, "server_time": iso_utc(utcnow())})
 
