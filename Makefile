@@ -20,13 +20,12 @@ install: $(BIN)/.installed
 
 .PHONY: catalogues
 catalogues: install  ## compile translations/*/LC_MESSAGES/messages.po into .mo
-	$(BIN)/pybabel compile --use-fuzzy -d translations --statistics 2>&1 | grep -v "^$$" || true
+	@$(BIN)/flask translate compile 2>&1 | grep -v "^$$\|SECRET_KEY\|app.config.update" || true
 
 .PHONY: extract
 extract: install  ## refresh translations/messages.pot from the code and templates
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --add-comments "I18N:" --no-location \
-		--sort-output --project=pcn_pwa -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete
+	$(BIN)/flask translate extract
+	$(BIN)/flask translate update
 
 .PHONY: db
 db: install  ## migrate the database, then load reference and demo data (idempotent)

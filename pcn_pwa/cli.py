@@ -1,4 +1,4 @@
-"""``flask seed`` and ``flask users``: what an admin runs on the server."""
+"""``flask seed``, ``flask users`` and ``flask translate``: what an admin or a developer runs."""
 
 import sys
 
@@ -13,6 +13,7 @@ from .models import AGENCY_ROLES, ROLES, Agency, Partner, User
 MIN_PASSWORD_LENGTH = 10
 
 users_cli = AppGroup("users", help="Manage the people who sign in.")
+translate_cli = AppGroup("translate", help="The interface's message catalogues (translations/).")
 
 
 @click.command("seed")
@@ -104,6 +105,54 @@ def list_users():
         click.echo(f"{user.username:<24} {user.role:<12} {user.agency_code or user.partner_code or ''}{state}")
 
 
+def _pybabel(*args: str) -> None:
+    """Run a pybabel command in-process; a failure stops with its exit code."""
+    from babel.messages.frontend import CommandLineInterface
+
+    try:
+        CommandLineInterface().run(["pybabel", *args])
+    except SystemExit as exit_:
+        if exit_.code:
+            raise click.exceptions.Exit(exit_.code) from None
+
+
+def _translations_dir() -> str:
+    from flask import current_app
+
+    return current_app.config["TRANSLATIONS_DIR"]
+
+
+@translate_cli.command("extract")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write (default: messages.pot).")
+def translate_extract(output: str | None) -> None:
+    """Collect the wrapped French strings of the code and templates into messages.pot, with the
+    comments left for translators (``# I18N: ...``)."""
+    import os
+
+    from flask import current_app
+
+    root = os.path.dirname(current_app.root_path)  # the project: babel.cfg names pcn_pwa/ from there
+    _pybabel("extract", "-F", os.path.join(root, "babel.cfg"), "-k", "_l", "-k", "N_", "--add-comments", "I18N:",
+             "--no-location", "--sort-output", "--project=pcn_pwa",
+             "-o", output or os.path.join(_translations_dir(), "messages.pot"), root)
+
+
+@translate_cli.command("update")
+def translate_update() -> None:
+    """Bring every shipped catalogue (translations/<code>/) up to date with messages.pot."""
+    import os
+
+    _pybabel("update", "-i", os.path.join(_translations_dir(), "messages.pot"), "-d", _translations_dir(),
+             "--ignore-obsolete")
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    """Compile the shipped catalogues into the .mo files the app reads."""
+    _pybabel("compile", "--use-fuzzy", "-d", _translations_dir(), "--statistics")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(translate_cli)

@@ -340,3 +340,58 @@ class Device(db.Model):
     pending_count: so.Mapped[int] = so.mapped_column(default=0)
 
     user: so.Mapped[Optional[User]] = so.relationship()
+
+
+class Language(db.Model):
+    """An interface language. Offered to users once enabled and, except French (the source),
+    once it has a catalogue: the English one shipped in ``translations/`` or an uploaded one."""
+
+    code: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)  # ISO 639, lower case
+    native_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    french_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    enabled: so.Mapped[bool] = so.mapped_column(default=False)
+    # The published catalogue; None: the shipped file if any, else untranslated.
+    catalogue_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("catalogue.id", use_alter=True, name="fk_language_catalogue_id_catalogue", ondelete="SET NULL"))
+
+    catalogue: so.Mapped[Optional["Catalogue"]] = so.relationship(foreign_keys=[catalogue_id], post_update=True)
+
+
+class Catalogue(db.Model):
+    """One uploaded ``.po`` file, as checked: kept whether published, replaced or refused, so the
+    previous version can be restored and every upload is on record (who, when, counts)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    language_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey(Language.code), index=True)
+    uploaded_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey(User.id))
+    uploaded_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    accepted: so.Mapped[bool]  # False: refused as a whole (``errors``); it can never be published
+    text: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)  # the file as UTF-8, NFC, LF
+    plural_forms: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    messages: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # [context, msgid, plural, [forms]]
+    errors: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # fatal: [line, msgid, reason]
+    refused: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # entry by entry: [line, msgid, reason]
+    translated: so.Mapped[int] = so.mapped_column(default=0)
+    fuzzy: so.Mapped[int] = so.mapped_column(default=0)
+    untranslated: so.Mapped[int] = so.mapped_column(default=0)
+    unknown: so.Mapped[int] = so.mapped_column(default=0)
+    template_size: so.Mapped[int] = so.mapped_column(default=0)
+    published_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)  # last time made live
+    published_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey(User.id))
+
+    language: so.Mapped[Language] = so.relationship(foreign_keys=[language_code])
+    uploaded_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[uploaded_by_id])
+    published_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[published_by_id])
+
+    @property
+    def coverage(self) -> float:
+        return 100.0 * self.translated / self.template_size if self.template_size else 0.0
+
+
+class CatalogueGeneration(db.Model):
+    """One row, bumped with every change to languages or published catalogues: each worker reads
+    it once per request (a primary-key lookup) and reloads its catalogues when it moved."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    value: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)

@@ -1,6 +1,6 @@
 """The menu, by role: each area adds its entries here, so the header never links to a page a user cannot open."""
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 
 from .i18n import N_, gettext
@@ -15,6 +15,7 @@ MENU = [
     ("records.follow_up_search", N_("Suivi d’une carte"), ("advisor", "manager", "coordinator", "admin")),
     ("pwa.sync_status", N_("Synchronisation"), ("advisor", "manager", "admin")),
     ("admin.users", N_("Utilisateurs"), ("admin",)),
+    ("admin.languages", N_("Langues"), ("admin", "coordinator")),
     ("main.account", N_("Mon compte"), ALL_ROLES),
 ]
 
@@ -28,6 +29,12 @@ def menu_for_current_user() -> list[dict]:
         for endpoint, label, roles in MENU
         if current_user.role in roles
     ]
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in user may open a page (the roles its guard allows)."""
+    roles = getattr(current_app.view_functions[endpoint], "allowed_roles", ())
+    return not roles or current_user.role in roles
 
 
 def init_app(app) -> None:

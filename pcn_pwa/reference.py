@@ -117,3 +117,20 @@ TOPICS = [
     ("ADMIN_PROCEDURES", N_("Démarches administratives en ligne")),
     ("DOCUMENTS", N_("Scanner, enregistrer et envoyer un document")),
 ]
+
+# Interface languages (code, native name, French name, enabled). French is the source and
+# English ships complete; the local languages of the six sites (and Drehu, Wallisian) are
+# known but stay hidden until an admin uploads a real catalogue and enables them.
+LANGUAGES = [
+    ("fr", "Français", "français", True),
+    ("en", "English", "anglais", True),
+    ("nen", "Nengone", "nengone", False),  # Tadine, Maré
+    ("duf", "Drubea", "drubéa", False),  # Païta-Tontouta
+    ("kdk", "Numèè", "numèè", False),  # Yaté
+    ("bpk", "Orowe", "orowe", False),  # Bourail
+    ("nee", "Nêlêmwa-Nixumwak", "nêlêmwa-nixumwak", False),  # Koumac
+    ("aek", "Haeke", "haeke", False),  # Koné
+    ("pri", "Paicî", "paicî", False),  # Koné
+    ("dhv", "Drehu", "drehu", False),  # Lifou, the most spoken Kanak language
+    ("wls", "Fakaʻuvea", "wallisien", False),  # Païta-Tontouta's Wallisian community
+]

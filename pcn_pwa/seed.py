@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from . import reference
 from .extensions import db
-from .models import Accompaniment, Agency, Commune, Partner, Procedure, Topic, User
+from .models import Accompaniment, Agency, Commune, Language, Partner, Procedure, Topic, User
 
 NOUMEA = ZoneInfo("Pacific/Noumea")
 DEMO_PASSWORD = "demo-pcn-2026"
@@ -39,7 +39,7 @@ def _insert_missing(model, rows: list[dict], report: SeedReport, what: str) -> N
 
 
 def seed_reference() -> SeedReport:
-    """Communes, the six pilot agencies, partners, their procedures and the topics."""
+    """Communes, the six pilot agencies, partners, their procedures, the topics and the languages."""
     report = SeedReport()
     _insert_missing(
         Commune, [dict(code=c, name=n, province=p) for c, n, p in reference.COMMUNES], report, "communes"
@@ -66,6 +66,12 @@ def seed_reference() -> SeedReport:
     )
     _insert_missing(
         Topic, [dict(code=c, label=l, position=i) for i, (c, l) in enumerate(reference.TOPICS)], report, "topics"
+    )
+    _insert_missing(
+        Language,
+        [dict(code=c, native_name=n, french_name=f, enabled=e) for c, n, f, e in reference.LANGUAGES],
+        report,
+        "languages",
     )
     db.session.commit()
     return report

@@ -1,10 +1,10 @@
 """Interface language: French source, English catalogue, and a safe fallback for codes CLDR lacks."""
 
-import subprocess
-import sys
+import gettext
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from flask import g
 
@@ -84,14 +84,11 @@ def _msgids(path):
         return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id}
 
 
-def test_template_is_current(tmp_path):
+def test_template_is_current(runner, tmp_path):
     """Every wrapped string of the code and templates is in translations/messages.pot."""
     fresh = tmp_path / "fresh.pot"
-    subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_",
-         "--no-location", "-o", str(fresh), "."],
-        cwd=ROOT, check=True, capture_output=True,
-    )
+    result = runner.invoke(args=["translate", "extract", "-o", str(fresh)])
+    assert result.exit_code == 0, result.output
     missing = _msgids(fresh) - _msgids(ROOT / "translations" / "messages.pot")
     assert not missing, f"run 'make extract': missing from messages.pot: {sorted(missing)}"
 
@@ -104,3 +101,41 @@ def test_english_is_complete():
     assert not untranslated
     assert _msgids(ROOT / "translations" / "messages.pot") <= {
         m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
+
+
+PLURAL_TEST_CATALOGUE = """# Fichier de test de pcn_pwa, pas une traduction
+msgid ""
+msgstr ""
+"Language: dhv\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: {rule}\\n"
+
+#, python-format
+msgid "%(num)s visite"
+msgid_plural "%(num)s visites"
+{forms}
+"""
+
+
+@pytest.mark.parametrize("rule,forms,expected", [
+    ("nplurals=1; plural=0;", ["[test] %(num)s une forme"], {1: 0, 5: 0}),
+    ("nplurals=2; plural=(n > 1);", ["[test] %(num)s singulier", "[test] %(num)s pluriel"], {0: 0, 1: 0, 2: 1}),
+])
+def test_update_and_compile_keep_a_declared_plural_rule_for_a_code_cldr_lacks(app, runner, tmp_path, rule, forms,
+                                                                             expected):
+    """Babel 2.18 dropped Plural-Forms when writing a catalogue of an unknown code; ours must keep it."""
+    translations = tmp_path / "translations"
+    (translations / "dhv" / "LC_MESSAGES").mkdir(parents=True)
+    (translations / "messages.pot").write_bytes((ROOT / "translations" / "messages.pot").read_bytes())
+    po_path = translations / "dhv" / "LC_MESSAGES" / "messages.po"
+    po_path.write_text(PLURAL_TEST_CATALOGUE.format(
+        rule=rule, forms="\n".join(f'msgstr[{i}] "{form}"' for i, form in enumerate(forms))), encoding="utf-8")
+    app.config["TRANSLATIONS_DIR"] = str(translations)
+    for command in ("update", "compile"):
+        result = runner.invoke(args=["translate", command])
+        assert result.exit_code == 0, result.output
+    assert f"Plural-Forms: {rule}" in po_path.read_text(encoding="utf-8")
+    with open(po_path.with_suffix(".mo"), "rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for count, form in expected.items():
+        assert compiled.ngettext("%(num)s visite", "%(num)s visites", count) == forms[form]

@@ -1,5 +1,7 @@
-"""Drop the index on accompaniment.updated_at: no query uses it (pulling goes by change_seq),
-and every inserted record paid for it (docs/PERFORMANCE.md)
+"""Drop the unused index on accompaniment.updated_at
+
+No query uses it (pulling goes by change_seq) and every inserted record paid for it
+(docs/PERFORMANCE.md).
 
 Revision ID: 5b1d0c9e7a21
 Revises: 017819664acd

@@ -8,7 +8,6 @@ to ``fr_NC`` formatting when CLDR does not know the language.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -23,36 +22,26 @@ from wtforms.i18n import get_translations as wtforms_get_translations
 
 SESSION_KEY = "locale"
 
-# Native names of the languages we know before any catalogue is uploaded.
-KNOWN_LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
-
-
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now (reference-data labels)."""
     return message
 
 
-def catalogue_locales() -> list[str]:
-    """Languages that have a compiled catalogue in the translations folder."""
-    root = current_app.config["TRANSLATIONS_DIR"]
-    found = []
-    if os.path.isdir(root):
-        for code in sorted(os.listdir(root)):
-            if os.path.isfile(os.path.join(root, code, "LC_MESSAGES", "messages.mo")):
-                found.append(code)
-    return found
-
-
 def available_locales() -> list[str]:
-    """Interface languages a user may choose: French (the source) plus every compiled catalogue."""
-    default = current_app.config["DEFAULT_LOCALE"]
-    return [default] + [code for code in catalogue_locales() if code != default]
+    """Interface languages a user may choose: French (the source), then every enabled language
+    that has a catalogue, by name (accents ignored)."""
+    from . import catalogues
+
+    return catalogues.offered_codes()
 
 
 def language_name(code: str) -> str:
-    """The language's own name, from CLDR when it knows it, else our list, else the code."""
-    if code in KNOWN_LANGUAGE_NAMES:
-        return KNOWN_LANGUAGE_NAMES[code]
+    """The language's own name, as an admin set it, else from CLDR, else the code."""
+    from . import catalogues
+
+    info = catalogues.languages().get(code)
+    if info is not None:
+        return info.native_name
     try:
         return Locale.parse(code).get_display_name(code).capitalize()
     except (UnknownLocaleError, ValueError):
@@ -65,11 +54,34 @@ def _best_accept_language(supported: list[str]) -> str | None:
     return request.accept_languages.best_match(supported)
 
 
+PREVIEW_ROLES = ("admin", "coordinator")
+
+
+def _preview_catalogue():
+    """``?apercu=<id>``: an admin sees pages in an unpublished upload before publishing it."""
+    from ..models import Catalogue
+    from ..extensions import db
+
+    wanted = request.args.get("apercu", "")
+    if not wanted.isdigit() or not (current_user and current_user.is_authenticated
+                                    and current_user.role in PREVIEW_ROLES):
+        return None
+    catalogue = db.session.get(Catalogue, int(wanted))
+    return catalogue if catalogue is not None and catalogue.accepted else None
+
+
 def select_locale() -> str:
-    """The request's language: the user's preference, then the session, then the browser, then French."""
+    """The request's language: a catalogue preview, the user's preference, then the session,
+    then the browser, then French."""
     supported = available_locales()
     candidates = []
     if has_request_context():
+        preview = _preview_catalogue()
+        if preview is not None:
+            from .catalogues import translations_of
+
+            g.preview_catalogue, g.preview_translations = preview, translations_of(preview)
+            return preview.language_code
         if current_user and current_user.is_authenticated and current_user.locale:
             candidates.append(current_user.locale)
         candidates.append(session.get(SESSION_KEY))
@@ -89,22 +101,16 @@ def get_locale() -> str:
     return g.locale
 
 
-@lru_cache(maxsize=64)
-def _load_translations(root: str, code: str) -> NullTranslations:
-    return Translations.load(root, [code])
-
-
 def get_translations() -> NullTranslations:
-    """The message catalogue of the current language (French needs none: it is the source)."""
+    """The message catalogue of the current language (French needs none unless one was uploaded)."""
     code = get_locale()
-    if code == current_app.config["DEFAULT_LOCALE"]:
+    if not has_request_context():
         return NullTranslations()
-    return _load_translations(current_app.config["TRANSLATIONS_DIR"], code)
+    if "preview_translations" in g:
+        return g.preview_translations
+    from .catalogues import translations_for
 
-
-def clear_catalogue_cache() -> None:
-    """Forget loaded catalogues (after compiling new ones)."""
-    _load_translations.cache_clear()
+    return translations_for(code)
 
 
 def gettext(message: str, **variables) -> str:
@@ -198,12 +204,24 @@ def _wtforms_catalogue(code: str):
 
 def init_app(app) -> None:
     """Give templates the translation functions and formatting filters."""
+    from . import catalogues
+
+    catalogues.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["language_name"] = language_name
+
+    @app.after_request
+    def previews_are_never_stored(response):
+        """A page shown in an unpublished catalogue must not land in any cache (the tablet's
+        service worker included): ``no-store``."""
+        if has_request_context() and g.get("preview_catalogue") is not None:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.context_processor
     def language_choices():
