@@ -77,9 +77,10 @@ def test_security_headers_everywhere(client, path):
     assert headers["X-Frame-Options"] == "DENY"
 
 
-def test_secure_cookie_and_hsts_when_configured(tmp_path):
-    app = make_app(tmp_path, SESSION_COOKIE_SECURE=True)
-    response = app.test_client().get("/login")
+@pytest.mark.parametrize("app_config", [{"SESSION_COOKIE_SECURE": True}])
+def test_secure_cookie_and_hsts_when_configured(app, client):
+    response = client.get("/login")
+    assert response.status_code == 200
     assert "Strict-Transport-Security" in response.headers
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

@@ -426,3 +426,24 @@ def test_user_model_is_untouched_by_language_admin(client, admin):
     db.session.expire_all()
     assert db.session.get(User, admin.id).locale == "dhv"
     assert '<html lang="fr">' in text(client.get("/"))
+
+
+def test_offered_languages_sort_without_regard_to_accents(client, admin):
+    for code, native in (("ane", "Xârâcùù"), ("iai", "Îaai")):
+        client.post("/admin/langues", data={"code": code, "native_name": native, "french_name": native.lower()})
+        upload(client, code, po(language=code, entries=[("Accueil", f"[test] {native}")]))
+        publish(client, latest(code))
+        enable(client, code)
+    page = text(client.get("/"))
+    switcher = re.findall(r'name="locale" value="([a-z]+)"', page)
+    # French first (the source), then by name: Îaai among the I, not after Xârâcùù.
+    assert switcher == ["fr", "en", "iai", "ane"]
+
+
+def test_the_browser_language_selects_an_uploaded_catalogue(client, admin, auth):
+    upload(client, "dhv", FIRST)
+    publish(client, latest("dhv"))
+    enable(client, "dhv")
+    auth.logout()
+    page = text(client.get("/login", headers={"Accept-Language": "dhv, fr;q=0.8"}))
+    assert '<html lang="dhv">' in page
