@@ -63,6 +63,7 @@ CROSS_RULES = {
 
 MESSAGES = {
     "required": N_("Ce champ est obligatoire."),
+    # I18N: %(value)s is a code the tablet sent, such as CAFAT or HEALTH: keep it as it is.
     "choice": N_("Choix inconnu : %(value)s."),
     "code": N_("Un code est attendu."),
     "list": N_("Une liste est attendue."),
@@ -71,6 +72,7 @@ MESSAGES = {
     "boolean": N_("Une réponse oui ou non est attendue."),
     "range": N_("Indiquez un nombre entre %(min)s et %(max)s."),
     "too_long": N_("%(max)s caractères au plus."),
+    # I18N: keep the example exactly as written: it is the format a machine expects.
     "datetime": N_("Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00)."),
     "timezone": N_("Le fuseau horaire manque (par exemple +11:00)."),
     "future": N_("Cette date est plus d’un jour dans le futur."),
