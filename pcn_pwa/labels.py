@@ -48,7 +48,3 @@ def init_app(app) -> None:
         card_display=card_display,
     )
     app.jinja_env.filters["gettext"] = gettext
-
-    from .pwa.strings import js_strings
-
-    app.jinja_env.globals["js_strings"] = js_strings

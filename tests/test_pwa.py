@@ -1,9 +1,18 @@
 """The installable app's server side: manifest, service worker and its asset list, offline and sync pages."""
 
+import html
 import json
 import re
+from pathlib import Path
 
+import pytest
+
+from pcn_pwa.extensions import db
+from pcn_pwa.i18n import catalogues
+from pcn_pwa.models import Language
 from pcn_pwa.pwa.assets import static_assets
+
+ACCEPTED_DHV = (Path(__file__).parent / "po_corpus" / "accepted_dhv.po").read_bytes()
 
 
 def test_manifest_makes_the_app_installable(client, signed_in):
@@ -79,9 +88,99 @@ def test_sync_page_and_status_bar_for_writers_only(client, signed_in, auth):
     assert 'id="sync-status"' not in client.get("/").get_data(as_text=True)
 
 
-def test_page_strings_for_scripts_are_translated(client, signed_in):
+# The scripts' strings: versioned JSON, in the language asked for ----------------------------
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def strings_url(page: str) -> str:
+    return html.unescape(re.search(r'<meta name="pcn-strings" content="([^"]+)">', page)[1])
+
+
+def test_scripts_strings_come_in_the_language_asked_for_not_the_readers(client, signed_in):
+    signed_in("advisor")  # reads in French
+    body = client.get("/langues/en/textes.json").get_json()
+    assert body["language"] == "en"
+    assert body["strings"]["saved_on_device"] == "Saved on the tablet."
+    assert body["strings"]["waiting"] == "%(num)s waiting"
+    assert body["version"] == catalogues.strings_digest(body["strings"])
+    french = client.get("/langues/fr/textes.json").get_json()
+    assert french["strings"]["saved_on_device"] == "Enregistré sur la tablette."
+    assert french["version"] != body["version"]
+    assert set(french["strings"]) == set(body["strings"])
+
+
+def test_scripts_strings_are_kept_for_good_only_at_the_current_version(client):
+    version = client.get("/langues/en/textes.json").get_json()["version"]
+    assert client.get(f"/langues/en/textes.json?v={version}").headers["Cache-Control"] == IMMUTABLE
+    for stale in ("", "?v=0123456789ab"):
+        response = client.get(f"/langues/en/textes.json{stale}")
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.get_json()["version"] == version  # the current strings all the same
+
+
+@pytest.mark.parametrize("code", ["xx", "dhv", "../fr"])
+def test_scripts_strings_of_a_language_not_offered_are_not_found(client, code):
+    assert client.get(f"/langues/{code}/textes.json").status_code == 404
+
+
+def test_pages_name_their_language_and_the_current_strings_without_inline_json(client, signed_in):
+    login = client.get("/login")
+    assert login.headers["Content-Language"] == "fr"
+    assert strings_url(login.get_data(as_text=True)).startswith("/langues/fr/textes.json?v=")
     signed_in("advisor", locale="en")
-    page = client.get("/").get_data(as_text=True)
-    strings = json.loads(re.search(r'<script type="application/json" id="pcn-strings">(.*?)</script>', page)[1])
-    assert strings["saved_on_device"] == "Saved on the tablet."
-    assert strings["waiting"] == "%(num)s waiting"
+    response = client.get("/accompagnements/nouveau")
+    page = response.get_data(as_text=True)
+    assert response.headers["Content-Language"] == "en"
+    assert 'id="pcn-strings"' not in page
+    strings = client.get(strings_url(page))
+    assert strings.headers["Cache-Control"] == IMMUTABLE
+    assert strings.get_json()["strings"]["saved_on_device"] == "Saved on the tablet."
+    assert "Content-Language" not in strings.headers  # pages only
+
+
+def test_publishing_a_catalogue_changes_the_version_exactly_when_the_scripts_strings_change(client, signed_in):
+    user = signed_in("advisor", locale="dhv")
+    french = strings_url(client.get("/").get_data(as_text=True))
+    assert french.startswith("/langues/fr/")  # Drehu is not offered yet
+
+    def publish(extra: str = "") -> str:
+        """Upload and publish a Drehu catalogue; the URL the pages then name."""
+        language = db.session.get(Language, "dhv")
+        catalogue = catalogues.record_upload(language, "dhv.po", ACCEPTED_DHV + extra.encode(), user)
+        db.session.flush()
+        catalogues.publish(catalogue, user)
+        language.enabled = True
+        db.session.commit()
+        return strings_url(client.get("/").get_data(as_text=True))
+
+    # Nothing of the scripts is translated: the strings, and so their version, are the French ones.
+    untranslated = publish()
+    assert untranslated.startswith("/langues/dhv/") and untranslated.split("v=")[1] == french.split("v=")[1]
+    translated = publish('\nmsgid "Enregistré sur la tablette."\nmsgstr "[test] Enregistré ë"\n')
+    assert translated.split("v=")[1] != untranslated.split("v=")[1]
+    response = client.get(translated)
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    assert response.get_json()["strings"]["saved_on_device"] == "[test] Enregistré ë"
+    assert client.get(untranslated).headers["Cache-Control"] == "no-cache"
+    # A publish that changes only the pages' strings leaves the scripts' version alone.
+    same = publish('\nmsgid "Enregistré sur la tablette."\nmsgstr "[test] Enregistré ë"\n'
+                   '\nmsgid "Se déconnecter"\nmsgstr "[test] Se déconnecter"\n')
+    assert same == translated
+    assert "[test] Se déconnecter" in client.get("/").get_data(as_text=True)
+
+
+def test_a_preview_names_its_own_strings_which_are_never_stored(client, signed_in):
+    admin = signed_in("admin")
+    language = db.session.get(Language, "dhv")
+    catalogue = catalogues.record_upload(
+        language, "dhv.po", ACCEPTED_DHV + '\nmsgid "En ligne"\nmsgstr "[test] En ligne"\n'.encode(), admin)
+    db.session.commit()
+    page = client.get(f"/?apercu={catalogue.id}")
+    assert page.headers["Cache-Control"] == "no-store"
+    url = strings_url(page.get_data(as_text=True))
+    assert url.startswith("/langues/dhv/textes.json?") and f"apercu={catalogue.id}" in url
+    response = client.get(url)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.get_json()["strings"]["online"] == "[test] En ligne"
+    assert client.get("/langues/dhv/textes.json").status_code == 404  # still not offered

@@ -1,14 +1,26 @@
-"""Manifest, service worker, offline page, sync page."""
+"""Manifest, service worker, scripts' strings, offline page, sync page."""
 
 import json
 
-from flask import Response, current_app, render_template, send_from_directory, url_for
+from flask import Response, abort, current_app, g, jsonify, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from ..auth.guard import login_required
-from ..i18n import _, get_locale
+from ..i18n import _, available_locales, get_locale
+from ..i18n.catalogues import strings_digest
 from . import bp
 from .assets import OFFLINE_PAGE, SHELL_PAGES, static_assets
+from .strings import js_strings, js_strings_url
+
+bp.add_app_template_global(js_strings_url)
+
+
+@bp.after_app_request
+def say_the_language(response):
+    """Pages name their language, so the service worker keeps one offline copy per language."""
+    if response.mimetype == "text/html" and "locale" in g:
+        response.headers.setdefault("Content-Language", g.locale)
+    return response
 
 
 @bp.get("/manifest.webmanifest")
@@ -56,6 +68,25 @@ def service_worker_assets():
     body = f"self.PCN_ASSETS = {json.dumps(assets)};\n"
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/langues/<code>/textes.json")
+def script_strings(code):
+    """The page scripts' strings in ``code`` (not in the asker's language); kept for good by
+    browsers when asked at the current version, since any change makes a new version."""
+    # get_locale() first: when an admin previews an upload of ``code`` (?apercu=N), it sets the
+    # preview's catalogue (and the answer becomes no-store, like the previewed page).
+    if get_locale() != code:
+        if code not in available_locales():
+            abort(404)
+        g.pop("preview_translations", None)
+        g.locale = code
+    strings = js_strings()
+    version = strings_digest(strings)
+    response = jsonify(language=code, version=version, strings=strings)
+    current = request.args.get("v") == version
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "no-cache"
     return response
 
 

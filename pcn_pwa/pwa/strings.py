@@ -1,6 +1,14 @@
-"""Interface strings used by the page scripts, from the same catalogue as the pages."""
+"""Interface strings used by the page scripts, from the same catalogue as the pages.
 
-from ..i18n import N_, gettext
+Scripts load them as a JSON file whose URL carries a digest of the strings: it changes exactly
+when a catalogue publish changes them, so browsers and the service worker may keep each version
+for good (no inline JSON: the offline shell of every language shares one cached copy).
+"""
+
+from flask import g, url_for
+
+from ..i18n import N_, get_locale, gettext
+from ..i18n.catalogues import strings_digest
 
 JS_STRINGS = {
     "online": N_("En ligne"),
@@ -41,9 +49,18 @@ JS_STRINGS = {
     "storage_low": N_("Attention : il reste moins d’un cinquième de l’espace. Synchronisez dès que possible."),
     "nothing_here": N_("Aucun enregistrement sur cette tablette."),
     "card_given": N_("Carte de suivi à remettre : %(code)s"),
+    "language_not_offline": N_("Cette langue n’est pas encore disponible hors ligne."),
 }
 
 
 def js_strings() -> dict[str, str]:
     """The strings above, in the current language."""
     return {key: gettext(text) for key, text in JS_STRINGS.items()}
+
+
+def js_strings_url() -> str:
+    """Where this page's scripts load the strings: the page's language at its current version
+    (with the preview's number when an admin previews an upload, so scripts show it too)."""
+    preview = g.get("preview_catalogue")
+    return url_for("pwa.script_strings", code=get_locale(), v=strings_digest(js_strings()),
+                   apercu=preview.id if preview is not None else None)

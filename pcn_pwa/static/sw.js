@@ -3,6 +3,11 @@
  * - Static files: cache first, precached at install from the list in /sw-assets.js, whose
  *   version changes with any static file (so a deployment brings a new worker).
  * - Pages: network first with a short timeout, then the cached copy, then the offline page.
+ *   A page is kept once per language (its Content-Language), so every language the advisor
+ *   used stays available offline; offline, the language the page last told us comes first.
+ * - The scripts' strings (/langues/<code>/textes.json?v=…): cache first, as the URL changes
+ *   with them; kept across updates, language switches and sign-outs (nothing personal).
+ * - No response marked no-store (a catalogue preview, say) is ever kept.
  * - Every non-GET request and every /api/ call goes to the network untouched: records live
  *   in IndexedDB (the outbox), never in these caches, so no update can lose one.
  * - A new version waits until the page asks it to take over (the page asks the advisor first).
@@ -15,17 +20,45 @@ const ASSETS = self.PCN_ASSETS;
 const PREFIX = 'pcn-';
 const STATIC_CACHE = `${PREFIX}static-${ASSETS.version}`;
 const PAGES_CACHE = `${PREFIX}pages-${ASSETS.version}`;
-const EXPECTED_CACHES = new Set([STATIC_CACHE, PAGES_CACHE]);
+const STRINGS_CACHE = `${PREFIX}strings`;
+const STATE_CACHE = `${PREFIX}state`;
+const EXPECTED_CACHES = new Set([STATIC_CACHE, PAGES_CACHE, STRINGS_CACHE, STATE_CACHE]);
 const NAVIGATION_TIMEOUT_MS = 4000;
+const LANGUAGE_KEY = '/.language';
 
+// Pages are cached under their path plus their language (language.js asks for the same key).
+const pageKey = (path, language) => `${path}?lang=${language}`;
+
+function storable(response) {
+  return response.ok && !response.redirected && !/no-store/.test(response.headers.get('Cache-Control') || '');
+}
+
+async function keepPage(cache, path, response) {
+  // Pages belong to the signed-in user: only real pages, never the sign-in redirect.
+  const language = response.headers.get('Content-Language');
+  if (language && storable(response)) await cache.put(pageKey(path, language), response);
+}
+
+// The user's language, as the page last told us; kept in a cache since the worker may be
+// stopped at any time and lose its variables.
+async function currentLanguage() {
+  const stored = await caches.match(LANGUAGE_KEY, {cacheName: STATE_CACHE});
+  return stored ? stored.text() : '';
+}
+
+async function setLanguage(code) {
+  await (await caches.open(STATE_CACHE)).put(LANGUAGE_KEY, new Response(code));
+}
+
+// Asked by signed-in pages only, never at install: the worker often installs on the sign-in
+// page, and the answers to these requests, made without a session, carried a session cookie
+// that could land after the sign-in's and sign the user out again (seen in the browser tests).
 async function cacheShellPages() {
-  // Pages belong to the signed-in user: cache only real pages, never the sign-in redirect.
   const cache = await caches.open(PAGES_CACHE);
   await Promise.all(ASSETS.pages.map(async (url) => {
     try {
-      const response = await fetch(url, {credentials: 'same-origin', cache: 'no-store'});
-      if (response.ok && !response.redirected) await cache.put(url, response);
-    } catch (error) { /* offline at install: pages are cached as they are visited */ }
+      await keepPage(cache, url, await fetch(url, {credentials: 'same-origin', cache: 'no-store'}));
+    } catch (error) { /* offline: pages are cached as they are visited */ }
   }));
 }
 
@@ -33,7 +66,6 @@ self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(STATIC_CACHE);
     await cache.addAll(ASSETS.files.map((url) => new Request(url, {cache: 'reload'})));
-    await cacheShellPages();
   })());
 });
 
@@ -51,22 +83,49 @@ function timeout(ms) {
   return new Promise((resolve, reject) => setTimeout(() => reject(new Error('timeout')), ms));
 }
 
+// Offline: this page in the user's language, else in another, else the offline page likewise.
+async function cachedPage(cache, path) {
+  const language = await currentLanguage();
+  for (const wanted of [path, ASSETS.offline]) {
+    const found = (await cache.match(pageKey(wanted, language))) || (await cache.match(wanted, {ignoreSearch: true}));
+    if (found) return found;
+  }
+  return new Response('Hors ligne', {status: 503, headers: {'Content-Type': 'text/plain; charset=utf-8'}});
+}
+
 async function navigate(request) {
   const cache = await caches.open(PAGES_CACHE);
+  const path = new URL(request.url).pathname;
   try {
     const response = await Promise.race([fetch(request), timeout(NAVIGATION_TIMEOUT_MS)]);
-    const url = new URL(response.url);
-    if (response.ok && !response.redirected && request.method === 'GET') {
-      cache.put(new URL(request.url).pathname, response.clone());
-    } else if (response.redirected && url.pathname === '/login') {
+    if (response.redirected && new URL(response.url).pathname === '/login') {
       // Signed out or expired: the user's pages must not be shown from the cache any more.
       await caches.delete(PAGES_CACHE);
+    } else {
+      keepPage(cache, path, response.clone());
     }
     return response;
   } catch (error) {
-    const path = new URL(request.url).pathname;
-    return (await cache.match(path)) || (await cache.match(ASSETS.offline))
-      || new Response('Hors ligne', {status: 503, headers: {'Content-Type': 'text/plain; charset=utf-8'}});
+    return cachedPage(cache, path);
+  }
+}
+
+async function scriptStrings(request) {
+  const cache = await caches.open(STRINGS_CACHE);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  try {
+    const response = await fetch(request);
+    // Only the version asked for is immutable; it replaces the older ones of its language.
+    if (storable(response) && /immutable/.test(response.headers.get('Cache-Control'))) {
+      const older = await cache.keys(request, {ignoreSearch: true});
+      await Promise.all(older.map((key) => cache.delete(key)));
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    // A page cached before a catalogue changed names an older version: the newer one will do.
+    return (await cache.match(request, {ignoreSearch: true})) || Response.error();
   }
 }
 
@@ -74,7 +133,7 @@ async function staticFile(request) {
   const cached = await caches.match(request, {ignoreSearch: true});
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) (await caches.open(STATIC_CACHE)).put(request, response.clone());
+  if (storable(response)) (await caches.open(STATIC_CACHE)).put(request, response.clone());
   return response;
 }
 
@@ -87,6 +146,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(navigate(request));
   } else if (url.pathname.startsWith('/static/')) {
     event.respondWith(staticFile(request));
+  } else if (url.pathname.startsWith('/langues/')) {
+    event.respondWith(scriptStrings(request));
   }
 });
 
@@ -95,6 +156,10 @@ self.addEventListener('message', (event) => {
   if (action === 'skipWaiting') self.skipWaiting();
   if (action === 'cacheShell') event.waitUntil(cacheShellPages());
   if (action === 'forgetPages') event.waitUntil(caches.delete(PAGES_CACHE));
+  // Answered once stored, so that a page may reload into the cached copy in this language.
+  if (action === 'language') {
+    event.waitUntil(setLanguage(event.data.code).then(() => event.ports[0]?.postMessage('done')));
+  }
 });
 
 // Background Sync, where the browser has it: wake a page to push the outbox. Pages also sync

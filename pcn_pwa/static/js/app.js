@@ -1,11 +1,10 @@
 // Runs on every page: registers the service worker (and asks before updating it), shows the
-// sync status, and drives the outbox's sync for the signed-in user.
+// sync status, drives the outbox's sync and the language switch for the signed-in user.
 
+import {initLanguageSwitch} from './language.js';
 import {Outbox, UNSENT} from './outbox.js';
+import {t} from './strings.js';
 import {SyncClient} from './sync-client.js';
-
-const strings = JSON.parse(document.getElementById('pcn-strings')?.textContent || '{}');
-export const t = (key, params = {}) => (strings[key] || key).replace(/%\((\w+)\)s/g, (_, name) => params[name]);
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
 export const username = meta('pcn-user');
@@ -36,8 +35,11 @@ async function registerServiceWorker() {
   navigator.serviceWorker.addEventListener('message', (event) => {
     if (event.data?.type === 'sync-requested' && syncClient) syncClient.run();
   });
-  if (username && navigator.serviceWorker.controller) {
-    navigator.serviceWorker.controller.postMessage({action: 'cacheShell'});
+  if (username) {
+    // The shell is cached from signed-in pages (in their language), as soon as one is controlled.
+    const cacheShell = () => navigator.serviceWorker.controller?.postMessage({action: 'cacheShell'});
+    cacheShell();
+    navigator.serviceWorker.addEventListener('controllerchange', cacheShell);
   }
   return registration;
 }
@@ -130,6 +132,7 @@ export async function askPersistentStorage() {
 
 registerServiceWorker().catch((error) => console.warn('service worker not registered', error));
 guardLogout();
+initLanguageSwitch(username, unsaved);
 if (syncClient) {
   syncClient.addEventListener('status', renderStatus);
   outbox.onChange(renderStatus);

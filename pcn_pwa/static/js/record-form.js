@@ -3,9 +3,10 @@
 // record is checked with the server's rules and saved on the tablet first, then synced.
 // Without this script the whole form shows and posts to the server, which judges it.
 
-import {askPersistentStorage, outbox, requestBackgroundSync, syncClient, t, unsaved} from './app.js';
+import {askPersistentStorage, outbox, requestBackgroundSync, syncClient, unsaved} from './app.js';
 import {loadReference} from './reference.js';
 import {cardTools, Judge} from './rules.js';
+import {t} from './strings.js';
 
 const form = document.getElementById('record-form');
 

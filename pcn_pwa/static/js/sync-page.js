@@ -1,7 +1,8 @@
 // The sync page: every record on this tablet with its state, the choices a conflict asks for,
 // the messages of a record to fix, and the device's storage.
 
-import {outbox, renderStatus, syncClient, t} from './app.js';
+import {outbox, renderStatus, syncClient} from './app.js';
+import {t} from './strings.js';
 
 const list = document.getElementById('outbox-list');
 const template = document.getElementById('outbox-item');

@@ -1,0 +1,45 @@
+"""A tablet in a real browser: its service worker ready, its outbox and status bar, as the
+offline tests drive them."""
+
+import time
+
+COUNT_ALL = "SELECT count(*) FROM accompaniment"
+
+# Resolves once a service worker controls the page and is activated (see shared browser notes).
+SW_READY = """async () => { const reg = await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) await new Promise(r =>
+    navigator.serviceWorker.addEventListener('controllerchange', r, {once: true}));
+  const sw = reg.active; if (sw.state !== 'activated') await new Promise(r =>
+    sw.addEventListener('statechange', () => sw.state === 'activated' && r()));
+  return !!navigator.serviceWorker.controller; }"""
+
+# The page's own outbox module (the same instance the page uses).
+OUTBOX = "(await import('/static/js/app.js')).outbox"
+
+
+def ready_tablet(page, server):
+    """A page whose service worker is in control and whose shell pages are cached."""
+    page.goto(server.url + "/accompagnements/nouveau")
+    assert page.evaluate(SW_READY)
+    page.goto(server.url + "/synchronisation")
+    page.goto(server.url + "/accompagnements/nouveau")
+    page.wait_for_timeout(500)
+
+
+def quick_record(page, topic="BROWSING"):
+    page.check("input[name=kind][value=quick_help]")
+    page.click(f".quick-save button[value={topic}]")
+    page.wait_for_function("() => document.querySelector('#saved-note')")
+    page.evaluate("() => document.querySelector('#saved-note').remove()")
+
+
+def waiting(page) -> int:
+    return int(page.get_attribute("#sync-status", "data-waiting"))
+
+
+def wait_waiting(page, expected: int, timeout: float = 30) -> int:
+    """Poll the status bar from Python (wait_for_function would take a Promise for true)."""
+    deadline = time.monotonic() + timeout
+    while waiting(page) != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    return waiting(page)
