@@ -95,6 +95,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA cache_size=-32000")
+        cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
 
 
