@@ -447,3 +447,22 @@ def test_the_browser_language_selects_an_uploaded_catalogue(client, admin, auth)
     auth.logout()
     page = text(client.get("/login", headers={"Accept-Language": "dhv, fr;q=0.8"}))
     assert '<html lang="dhv">' in page
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_buttons_without_a_valid_token_change_nothing_and_say_so(client, make_user):
+    make_user("admin")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', text(client.get("/login")))[1]
+    client.post("/login", data={"username": "admin-all", "password": "correct horse battery", "csrf_token": token})
+    assert client.get("/admin/langues/dhv").status_code == 200
+    response = client.post("/admin/langues/dhv/activation", data={"enabled": "1", "csrf_token": "forged"},
+                           follow_redirects=True)
+    assert response.status_code == 400
+    assert "Le formulaire a expiré. Rechargez la page et réessayez" in text(response)
+    assert language_row("dhv").enabled is False
+
+
+def test_an_unknown_toggle_value_is_refused(client, admin):
+    response = client.post("/admin/langues/dhv/activation", data={"enabled": "peut-être"}, follow_redirects=True)
+    assert "Choix inconnu : peut-être." in text(response)
+    assert language_row("dhv").enabled is False

@@ -23,7 +23,7 @@ def _name(value):
 
 
 class ConfirmForm(PCNForm):
-    """A button that changes something: only its CSRF token."""
+    """A button that changes something: only its CSRF token (checked app-wide before the view)."""
 
 
 class NewLanguageForm(PCNForm):

@@ -148,16 +148,15 @@ def publish_catalogue(code, catalogue_id):
     """Make an accepted upload live for every worker, at once (one transaction)."""
     language = _language_or_404(code)
     catalogue = _catalogue_or_404(language, catalogue_id)
-    if ConfirmForm().validate_on_submit():
-        if not catalogue.accepted:
-            flash(_("Ce fichier a été refusé : il ne peut pas être publié."), "error")
-            return redirect(url_for("admin.catalogue_report", code=code, catalogue_id=catalogue.id))
-        catalogues.publish(catalogue, current_user)
-        db.session.commit()
-        if language.enabled:
-            flash(_("Catalogue publié : il est en service."), "success")
-        else:
-            flash(_("Catalogue publié. La langue n’est pas encore proposée : activez-la."), "success")
+    if not catalogue.accepted:
+        flash(_("Ce fichier a été refusé : il ne peut pas être publié."), "error")
+        return redirect(url_for("admin.catalogue_report", code=code, catalogue_id=catalogue.id))
+    catalogues.publish(catalogue, current_user)
+    db.session.commit()
+    if language.enabled:
+        flash(_("Catalogue publié : il est en service."), "success")
+    else:
+        flash(_("Catalogue publié. La langue n’est pas encore proposée : activez-la."), "success")
     return redirect(url_for("admin.language", code=code))
 
 
@@ -166,13 +165,12 @@ def publish_catalogue(code, catalogue_id):
 def restore_catalogue(code):
     """One click back to the catalogue published before the live one."""
     language = _language_or_404(code)
-    if ConfirmForm().validate_on_submit():
-        restored = catalogues.restore_previous(language, current_user)
-        db.session.commit()
-        if restored is None:
-            flash(_("Aucune version précédente à restaurer."), "error")
-        else:
-            flash(_("Version n° %(id)s restaurée.", id=restored.id), "success")
+    restored = catalogues.restore_previous(language, current_user)
+    db.session.commit()
+    if restored is None:
+        flash(_("Aucune version précédente à restaurer."), "error")
+    else:
+        flash(_("Version n° %(id)s restaurée.", id=restored.id), "success")
     return redirect(url_for("admin.language", code=code))
 
 
@@ -181,14 +179,15 @@ def restore_catalogue(code):
 def toggle_language(code):
     """Offer the language to users, or stop offering it (French, the source, always stays)."""
     language = _language_or_404(code)
-    if ConfirmForm().validate_on_submit():
-        if language.code == catalogues.default_code():
-            flash(_("Le français est la langue source : il reste toujours proposé."), "error")
-        else:
-            enable = request.form.get("enabled") == "1"
-            catalogues.set_enabled(language, enable)
-            db.session.commit()
-            flash(_("Langue activée.") if enable else _("Langue désactivée."), "success")
+    wanted = request.form.get("enabled")
+    if language.code == catalogues.default_code():
+        flash(_("Le français est la langue source : il reste toujours proposé."), "error")
+    elif wanted not in ("0", "1"):
+        flash(_("Choix inconnu : %(value)s.", value=wanted or ""), "error")
+    else:
+        catalogues.set_enabled(language, wanted == "1")
+        db.session.commit()
+        flash(_("Langue activée.") if wanted == "1" else _("Langue désactivée."), "success")
     return redirect(url_for("admin.language", code=code))
 
 
