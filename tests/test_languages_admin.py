@@ -82,6 +82,15 @@ def enable(client, code):
     assert client.post(f"/admin/langues/{code}/activation", data={"enabled": "1"}).status_code == 302
 
 
+def go_live(client, data, code="dhv") -> Catalogue:
+    """Upload, publish and enable: the language is offered with ``data`` as its catalogue."""
+    upload(client, code, data)
+    catalogue = latest(code)
+    publish(client, catalogue)
+    enable(client, code)
+    return catalogue
+
+
 def language_row(code) -> Language:
     from pcn_pwa.extensions import db
 
@@ -304,9 +313,7 @@ def test_the_corpus_has_at_least_twenty_hostile_files():
 @pytest.fixture
 def live_dhv(client, admin, make_user, auth):
     """dhv live with FIRST, and a user reading it: returns a function giving their home page."""
-    upload(client, "dhv", FIRST)
-    publish(client, latest("dhv"))
-    enable(client, "dhv")
+    go_live(client, FIRST)
     make_user("advisor", username="wanaxa", locale="dhv")
 
     def home_as_reader():
@@ -363,9 +370,7 @@ def test_two_app_instances_sharing_the_database(app, client, admin, make_user, t
     # Each request of the other app gets its own app context, as in a real worker.
     other_client.post("/login", data={"username": "wanaxa", "password": "correct horse battery"})
     assert "[test] Accueil" not in text(other_client.get("/"))
-    upload(client, "dhv", FIRST)
-    publish(client, latest("dhv"))
-    enable(client, "dhv")
+    go_live(client, FIRST)
     page = text(other_client.get("/"))
     assert '<html lang="dhv">' in page and "[test] Accueil ë" in page
     upload(client, "dhv", SECOND)
@@ -398,10 +403,7 @@ def test_the_check_for_new_catalogues_is_one_cheap_query(app, client, signed_in)
 # Languages without CLDR data ---------------------------------------------------------------------
 
 def test_pages_in_a_code_without_cldr_data_use_fr_nc_dates(client, admin, make_user, auth):
-    upload(client, "dhv", FIRST)
-    catalogue = latest("dhv")
-    publish(client, catalogue)
-    enable(client, "dhv")
+    go_live(client, FIRST)
     make_user("coordinator", username="teacinyi", locale="dhv")
     auth.logout()
     auth.login("teacinyi")
@@ -418,9 +420,7 @@ def test_user_model_is_untouched_by_language_admin(client, admin):
     """Disabling a language someone uses keeps their choice; they see French meanwhile."""
     from pcn_pwa.extensions import db
 
-    upload(client, "dhv", FIRST)
-    publish(client, latest("dhv"))
-    enable(client, "dhv")
+    go_live(client, FIRST)
     client.post("/compte", data={"locale": "dhv"})
     client.post("/admin/langues/dhv/activation", data={"enabled": "0"})
     db.session.expire_all()
@@ -431,9 +431,7 @@ def test_user_model_is_untouched_by_language_admin(client, admin):
 def test_offered_languages_sort_without_regard_to_accents(client, admin):
     for code, native in (("ane", "Xârâcùù"), ("iai", "Îaai")):
         client.post("/admin/langues", data={"code": code, "native_name": native, "french_name": native.lower()})
-        upload(client, code, po(language=code, entries=[("Accueil", f"[test] {native}")]))
-        publish(client, latest(code))
-        enable(client, code)
+        go_live(client, po(language=code, entries=[("Accueil", f"[test] {native}")]), code)
     page = text(client.get("/"))
     switcher = re.findall(r'name="locale" value="([a-z]+)"', page)
     # French first (the source), then by name: Îaai among the I, not after Xârâcùù.
@@ -441,9 +439,7 @@ def test_offered_languages_sort_without_regard_to_accents(client, admin):
 
 
 def test_the_browser_language_selects_an_uploaded_catalogue(client, admin, auth):
-    upload(client, "dhv", FIRST)
-    publish(client, latest("dhv"))
-    enable(client, "dhv")
+    go_live(client, FIRST)
     auth.logout()
     page = text(client.get("/login", headers={"Accept-Language": "dhv, fr;q=0.8"}))
     assert '<html lang="dhv">' in page
