@@ -50,6 +50,7 @@ JS_STRINGS = {
     "nothing_here": N_("Aucun enregistrement sur cette tablette."),
     "card_given": N_("Carte de suivi à remettre : %(code)s"),
     "language_not_offline": N_("Cette langue n’est pas encore disponible hors ligne."),
+    "language_loses_input": N_("Changer de langue efface ce qui n’est pas encore enregistré. Changer quand même ?"),
 }
 
 

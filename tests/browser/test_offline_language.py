@@ -155,3 +155,24 @@ def test_a_preview_is_never_kept_by_the_service_worker(own_server, signed_in_pag
     strings = page.evaluate("async () => (await caches.open('pcn-strings')).keys().then(k => k.map(r => r.url))")
     assert strings and not [url for url in strings if "/dhv/" in url]
     assert console_errors == []
+
+
+def test_switching_language_with_unsaved_input_asks_first(live_server, signed_in_page):
+    page = signed_in_page("conseiller")
+    page.goto(live_server.url + "/accompagnements/nouveau")
+    page.wait_for_function("() => document.querySelector('#sync-status')?.dataset.state")
+    page.check("input[name=kind][value=individual]")
+    page.fill("#notes", "Déclaration Cafat en cours")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click(".language-switch button[lang=en]")
+    page.wait_for_timeout(500)
+    assert asked == ["Changer de langue efface ce qui n’est pas encore enregistré. Changer quand même ?"]
+    assert page.get_attribute("html", "lang") == "fr"
+    assert page.input_value("#notes") == "Déclaration Cafat en cours"
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click(".language-switch button[lang=en]")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    switch_language(page, "fr")  # leave the shared server's advisor in French
+    assert page.get_attribute("html", "lang") == "fr"

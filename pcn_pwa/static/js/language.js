@@ -86,6 +86,8 @@ export function initLanguageSwitch(username, unsaved) {
     if (form.dataset.reachable) return; // checked below: the browser posts the form
     event.preventDefault();
     const button = event.submitter;
+    // Either way the page reloads: a record being typed would be lost without a word.
+    if (unsaved.size && !window.confirm(t('language_loses_input'))) return;
     const token = await freshToken();
     if (token !== null) {
       if (token) form.elements.csrf_token.value = token; // the page may come from the cache
