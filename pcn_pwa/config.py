@@ -36,6 +36,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The advisor's tablet stays signed in for a month: agencies share few devices
         # and advisors must not lose time signing in at every visit.
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        # The cookie is sent again only when the session changes (sign-in, a message shown…),
+        # which renews the month. Sent on every answer, the service worker's background page
+        # fetches raced the page's own answers and could put back an older cookie (a message
+        # lost, or the user signed out again).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),

@@ -184,3 +184,25 @@ def test_a_preview_names_its_own_strings_which_are_never_stored(client, signed_i
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_json()["strings"]["online"] == "[test] En ligne"
     assert client.get("/langues/dhv/textes.json").status_code == 404  # still not offered
+
+
+def test_shell_fetches_leave_the_users_messages_for_their_page(client, signed_in):
+    """The worker fetching the offline shell must neither take a message nor cache one."""
+    signed_in("advisor")
+    client.post("/compte", data={"locale": "fr"})  # "Préférence de langue enregistrée."
+    shell = client.get("/", headers={"X-PCN-Shell": "1"})
+    assert "Préférence de langue enregistrée." not in shell.get_data(as_text=True)
+    assert shell.headers.get("Cache-Control") != "no-store"
+    page = client.get("/compte")
+    assert "Préférence de langue enregistrée." in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Préférence de langue enregistrée." not in client.get("/compte").get_data(as_text=True)
+
+
+def test_the_session_cookie_is_sent_only_when_the_session_changes(client, signed_in):
+    """Answers racing each other (pages, the worker's fetches) must not put back an older cookie."""
+    signed_in("advisor")
+    client.get("/")  # the first page stores the form token in the session
+    assert "Set-Cookie" not in client.get("/").headers
+    assert "Set-Cookie" not in client.get("/accompagnements/nouveau").headers
+    assert "Set-Cookie" in client.post("/compte", data={"locale": "en"}).headers

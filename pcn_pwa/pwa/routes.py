@@ -2,7 +2,8 @@
 
 import json
 
-from flask import Response, abort, current_app, g, jsonify, render_template, request, send_from_directory, url_for
+from flask import (Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request,
+                   send_from_directory, url_for)
 from flask_login import current_user
 
 from ..auth.guard import login_required
@@ -13,6 +14,30 @@ from .assets import OFFLINE_PAGE, SHELL_PAGES, static_assets
 from .strings import js_strings, js_strings_url
 
 bp.add_app_template_global(js_strings_url)
+
+
+# Sent by the service worker when it fetches the offline shell in the background.
+SHELL_FETCH_HEADER = "X-PCN-Shell"
+
+
+@bp.app_template_global()
+def page_messages():
+    """The user's pending messages (flash) for this page. None in the pages the service worker
+    fetches for the offline shell: they stay for the page the user is opening. A page that shows
+    one is not cached (see below): the message must not come back offline days later."""
+    if request.headers.get(SHELL_FETCH_HEADER):
+        return []
+    messages = get_flashed_messages(with_categories=True)
+    if messages:
+        g.messages_shown = True
+    return messages
+
+
+@bp.after_app_request
+def messages_are_shown_once(response):
+    if g.get("messages_shown"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.after_app_request

@@ -57,7 +57,9 @@ async function cacheShellPages() {
   const cache = await caches.open(PAGES_CACHE);
   await Promise.all(ASSETS.pages.map(async (url) => {
     try {
-      await keepPage(cache, url, await fetch(url, {credentials: 'same-origin', cache: 'no-store'}));
+      // Marked, so the server leaves the user's pending messages for the page they are on.
+      const headers = {'X-PCN-Shell': '1'};
+      await keepPage(cache, url, await fetch(url, {credentials: 'same-origin', cache: 'no-store', headers}));
     } catch (error) { /* offline: pages are cached as they are visited */ }
   }));
 }
