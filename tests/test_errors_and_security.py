@@ -3,8 +3,6 @@
 import pytest
 from flask import abort
 
-from .conftest import make_app
-
 
 def test_api_404_is_json(client):
     response = client.get("/api/v1/no-such-thing")

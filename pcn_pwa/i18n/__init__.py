@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from babel.support import LazyProxy, NullTranslations, Translations
+from babel.support import LazyProxy, NullTranslations
 from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 from wtforms.i18n import get_translations as wtforms_get_translations
@@ -214,14 +214,6 @@ def init_app(app) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["language_name"] = language_name
-
-    @app.after_request
-    def previews_are_never_stored(response):
-        """A page shown in an unpublished catalogue must not land in any cache (the tablet's
-        service worker included): ``no-store``."""
-        if has_request_context() and g.get("preview_catalogue") is not None:
-            response.headers["Cache-Control"] = "no-store"
-        return response
 
     @app.context_processor
     def language_choices():

@@ -34,8 +34,10 @@ def page_messages():
 
 
 @bp.after_app_request
-def messages_are_shown_once(response):
-    if g.get("messages_shown"):
+def keep_out_of_caches(response):
+    """``no-store`` (never kept, by the service worker or anyone) for what must not come back:
+    a page showing a message, and anything shown in an unpublished catalogue (a preview)."""
+    if g.get("messages_shown") or g.get("preview_catalogue") is not None:
         response.headers["Cache-Control"] = "no-store"
     return response
 

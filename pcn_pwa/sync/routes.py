@@ -2,7 +2,7 @@
 
 from datetime import timezone
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
