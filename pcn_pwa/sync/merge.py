@@ -20,6 +20,7 @@ from ..extensions import db
 from ..i18n import _
 from ..models import Accompaniment, Device, User, utcnow
 from ..records import RESTORER_ROLES, WRITER_ROLES, store
+from ..records.bulk import insert_many
 from ..records.validation import Reference, judge, parse_datetime, whole_number
 from .envelope import Push, PushedRecord
 
@@ -153,10 +154,10 @@ def _write(batch: Batch) -> None:
         for table, table_rows in store.link_rows(new.id, new.clean).items():
             links.setdefault(table, []).extend(table_rows)
     if rows:
-        db.session.execute(sa.insert(Accompaniment.__table__), rows)
+        connection = db.session.connection()
+        insert_many(connection, Accompaniment.__table__, rows)
         for table, table_rows in links.items():
-            if table_rows:
-                db.session.execute(sa.insert(table), table_rows)
+            insert_many(connection, table, table_rows)
     for record in batch.changed:
         record.change_seq = seq
         record.updated_by_id = user.id
