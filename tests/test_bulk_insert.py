@@ -108,3 +108,28 @@ def test_nothing_to_insert_runs_no_statement(db, monkeypatch):
     connection = db.session.connection()
     monkeypatch.setattr(connection, "exec_driver_sql", lambda *a, **k: pytest.fail("a statement ran"))
     insert_many(connection, Accompaniment.__table__, [])
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 3, 2, 9, 41, 7, 250000, tzinfo=NOUMEA),
+    datetime(2026, 3, 2, 9, 41, tzinfo=NOUMEA),  # no microseconds: SQLAlchemy still writes .000000
+    datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    datetime(999, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc),
+    datetime(2026, 6, 1, 5, 0, tzinfo=timezone(timedelta(hours=-10))),
+])
+def test_utc_times_on_sqlite_are_the_text_sqlalchemy_writes(moment):
+    """UTCDateTime's one-step SQLite conversion: any other text would break range filters on dates."""
+    from sqlalchemy.dialects import sqlite
+
+    from pcn_pwa.models import UTCDateTime
+
+    dialect = sqlite.dialect()
+    ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    stock = sa.DateTime().dialect_impl(dialect).bind_processor(dialect)
+    naive = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    assert ours(moment) == stock(naive)
+    back = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)(ours(moment))
+    assert back == moment and back.tzinfo is timezone.utc
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        ours(naive)
