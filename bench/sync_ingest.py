@@ -147,6 +147,21 @@ class Timed:
         return False
 
 
+def cpu_reference(batch: "Batch", rounds: int = 7) -> float:
+    """Milliseconds this machine takes, right now, to parse one batch with ``json.loads`` (best of
+    ``rounds``): a fixed piece of pure CPU work. Shared machines change speed from hour to hour;
+    this column says how fast the machine was when a run was measured."""
+    import gzip
+
+    text = gzip.decompress(batch.body)
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        json.loads(text)
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -563,6 +578,7 @@ class Run:
     batch_p50: float
     batch_max: float
     other_cores: float  # the most any timed section saw other work use, in cores
+    cpu_ref_ms: float  # cpu_reference() just before the run: lower is a faster machine
 
     @property
     def http_rate(self):
@@ -587,7 +603,7 @@ class Run:
                 "batch_max_ms": round(self.batch_max * 1000, 1),
                 "gzip_bytes_per_record": round(self.gzip_bytes / self.records, 1),
                 "json_bytes_per_record": round(self.json_bytes / self.records, 1),
-                "other_cores": round(self.other_cores, 2)}
+                "other_cores": round(self.other_cores, 2), "cpu_ref_ms": round(self.cpu_ref_ms, 2)}
 
 
 def expected_counts(records: list[dict]) -> dict[str, int]:
@@ -605,6 +621,7 @@ def run_database(kind: str, args, records: list[dict], batches: list[Batch], dev
                  deadline: float) -> Run:
     password = secrets.token_urlsafe(18)
     tmp_dir = tempfile.mkdtemp(prefix=f"pcn-bench-{kind}-")
+    cpu_ref_ms = cpu_reference(batches[0])
     try:
         with fresh_database(kind, tmp_dir, "http") as http_url, fresh_database(kind, tmp_dir, "raw") as raw_url:
             log(f"[{kind}] preparing two databases (flask db upgrade, flask seed, flask users create)")
@@ -642,7 +659,7 @@ def run_database(kind: str, args, records: list[dict], batches: list[Batch], dev
             return Run(kind, len(records), first.seconds, retry.seconds, raw.seconds,
                        sum(len(b.body) for b in batches), sum(b.raw_size for b in batches),
                        statistics.median(first.latencies), max(first.latencies),
-                       max(first.other_cores, retry.other_cores, raw.other_cores))
+                       max(first.other_cores, retry.other_cores, raw.other_cores), cpu_ref_ms)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
@@ -665,7 +682,7 @@ def median_run(runs: list[Run]) -> Run:
 
 def report(runs: list[Run], args) -> str:
     header = ["database", "run", "records", "HTTP rec/s", "raw rec/s", "HTTP/raw", "≥ 1/3", "≥ 5,000/s",
-              "retry rec/s", "batch p50 ms", "batch max ms", "gzip B/rec", "≤ 120 B", "JSON B/rec", "other CPU"]
+              "retry rec/s", "batch p50 ms", "batch max ms", "gzip B/rec", "≤ 120 B", "JSON B/rec", "other CPU", "CPU ref ms"]
     lines = [header]
     kinds = list(dict.fromkeys(r.database for r in runs))
     for kind in kinds:
@@ -680,7 +697,7 @@ def report(runs: list[Run], args) -> str:
                 yes_no(r.http_rate >= TARGET_SQLITE_RATE) if r.database == "sqlite" else "n/a",
                 f"{r.retry_rate:,.0f}", f"{r.batch_p50 * 1000:.0f}", f"{r.batch_max * 1000:.0f}",
                 f"{r.gzip_bytes / r.records:.1f}", yes_no(r.gzip_bytes / r.records <= TARGET_GZIP_BYTES),
-                f"{r.json_bytes / r.records:.1f}", f"{r.other_cores:.2f}",
+                f"{r.json_bytes / r.records:.1f}", f"{r.other_cores:.2f}", f"{r.cpu_ref_ms:.2f}",
             ])
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     out = [f"sync ingest: {args.records:,} records, batches of {args.batch}, gunicorn --workers {args.workers}, "
@@ -692,6 +709,8 @@ def report(runs: list[Run], args) -> str:
             out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     out.append("other CPU: cores used by other work on the machine during the timed sections (at most); "
                "well above 0 means the figures are skewed.")
+    out.append("CPU ref ms: the machine's speed just before each run (one batch parsed by json.loads, best of 7): "
+               "lower is faster; rates measured at different speeds are not comparable.")
     if len(kinds) and any(r.other_cores > 0.2 for r in runs):
         out.append("WARNING: other work used the CPU while timing; run again on a quiet machine.")
     return "\n".join(out)
