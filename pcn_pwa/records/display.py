@@ -42,19 +42,7 @@ FIELD_LABELS = {
     "notes": _l("Notes"),
 }
 
-VOCABULARY_OF = {
-    "kind": vocab.KINDS,
-    "equipment": vocab.EQUIPMENT,
-    "beneficiary.age_band": vocab.AGE_BANDS,
-    "beneficiary.gender": vocab.GENDERS,
-    "beneficiary.status": vocab.STATUSES,
-    "beneficiary.situations": vocab.SITUATIONS,
-    "beneficiary.language": vocab.SPOKEN_LANGUAGES,
-    "autonomy": vocab.AUTONOMY,
-    "outcome": vocab.OUTCOMES,
-    "blockers": vocab.BLOCKERS,
-    "workshop_level": vocab.WORKSHOP_LEVELS,
-}
+VOCABULARY_OF = vocab.FIELD_VOCABULARIES
 
 
 def catalogue_labels() -> dict[str, dict[str, str]]:

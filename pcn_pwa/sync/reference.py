@@ -12,20 +12,7 @@ from ..models import Agency, Commune, Partner, Procedure, Topic
 from ..records.validation import client_rules
 
 # Contract field -> vocabulary, for the "choices" of every enumerated field.
-CHOICE_LISTS = {
-    "kind": vocab.KINDS,
-    "equipment": vocab.EQUIPMENT,
-    "beneficiary.age_band": vocab.AGE_BANDS,
-    "beneficiary.gender": vocab.GENDERS,
-    "beneficiary.status": vocab.STATUSES,
-    "beneficiary.situations": vocab.SITUATIONS,
-    "beneficiary.language": vocab.SPOKEN_LANGUAGES,
-    "autonomy": vocab.AUTONOMY,
-    "outcome": vocab.OUTCOMES,
-    "blockers": vocab.BLOCKERS,
-    "redirect_places": vocab.REDIRECT_PLACES,
-    "workshop_level": vocab.WORKSHOP_LEVELS,
-}
+CHOICE_LISTS = {**vocab.FIELD_VOCABULARIES, "redirect_places": vocab.REDIRECT_PLACES}
 
 
 def build_reference() -> dict:
