@@ -33,8 +33,11 @@ def quick_record(page, topic="BROWSING"):
     page.evaluate("() => document.querySelector('#saved-note').remove()")
 
 
-def waiting(page) -> int:
-    return int(page.get_attribute("#sync-status", "data-waiting"))
+def waiting(page) -> int | None:
+    """Records the status bar says are waiting; None until the page's script has counted them
+    (just after a page load the outbox is still being read)."""
+    value = page.get_attribute("#sync-status", "data-waiting")
+    return None if value is None else int(value)
 
 
 def wait_waiting(page, expected: int, timeout: float = 30) -> int:
