@@ -62,11 +62,13 @@ def _preview_catalogue():
     from ..models import Catalogue
     from ..extensions import db
 
-    wanted = request.args.get("apercu", "")
-    if not wanted.isdigit() or not (current_user and current_user.is_authenticated
-                                    and current_user.role in PREVIEW_ROLES):
+    from ..forms import typed_int
+
+    wanted = typed_int(request.args.get("apercu"))
+    if wanted is None or not (current_user and current_user.is_authenticated
+                              and current_user.role in PREVIEW_ROLES):
         return None
-    catalogue = db.session.get(Catalogue, int(wanted))
+    catalogue = db.session.get(Catalogue, wanted)
     return catalogue if catalogue is not None and catalogue.accepted else None
 
 

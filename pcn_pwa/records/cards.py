@@ -9,12 +9,16 @@ algorithm, so codes are random, not sequential: 7 random characters give 34 bill
 
 import secrets
 
+from .text import SPACES
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BASE = len(ALPHABET)
 DATA_LENGTH = 7
 CODE_LENGTH = DATA_LENGTH + 1
 # What people and keyboards write instead (Crockford's decoding rules).
 LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Blanks and dashes people type between the groups; the same list as the tablets' (rules.js).
+_SEPARATORS = str.maketrans(dict.fromkeys(SPACES + "-"))
 
 
 def check_character(data: str) -> str:
@@ -36,7 +40,7 @@ def new_code() -> str:
 
 def normalise(text: str) -> str:
     """Upper case, without blanks or dashes, lookalike letters read as digits."""
-    return "".join(text.split()).replace("-", "").upper().translate(LOOKALIKES)
+    return text.translate(_SEPARATORS).upper().translate(LOOKALIKES)
 
 
 def is_valid(code: str) -> bool:

@@ -7,7 +7,7 @@ record itself is the judge's (``validation.judge``), whose messages come back on
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import vocabulary as vocab
 from ..extensions import db
-from ..forms import PCNForm
+from ..forms import PCNForm, typed_int
 from ..i18n import _, _l, display_timezone, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
 from .display import FIELD_LABELS as L
@@ -149,14 +149,18 @@ class AccompanimentForm(PCNForm):
         except ValueError:
             self.occurred_date.errors = list(self.occurred_date.errors) + [_("Date ou heure invalide.")]
             return None
-        return local.replace(tzinfo=display_timezone()).isoformat()
+        # Whole minutes: before 1912 Nouméa's zone has a local mean time of +11:05:48, which
+        # the judge's grammar (ISO 8601's) cannot write; such a date is refused as too old.
+        offset = local.replace(tzinfo=display_timezone()).utcoffset()
+        return local.replace(tzinfo=timezone(offset - offset % timedelta(minutes=1))).isoformat()
 
     @staticmethod
     def _number(text: str | None):
         text = (text or "").strip()
         if not text:
             return None
-        return int(text) if text.isdigit() else text
+        number = typed_int(text)
+        return text if number is None else number
 
     def _commune_code(self):
         typed = (self.commune.data or "").strip()

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.guard import login_required
+from ..forms import typed_int
 from ..extensions import db
 from ..i18n import _, display_timezone
 from ..models import Accompaniment, Agency, User
@@ -111,13 +112,13 @@ def index():
     if day:
         start = datetime.combine(day, time.min, tzinfo=display_timezone())
         query = query.where(Accompaniment.occurred_at >= start, Accompaniment.occurred_at < start + timedelta(days=1))
-    if filters["conseiller"].isdigit():
-        query = query.where(Accompaniment.created_by_id == int(filters["conseiller"]))
+    if typed_int(filters["conseiller"]) is not None:
+        query = query.where(Accompaniment.created_by_id == typed_int(filters["conseiller"]))
     if filters["agence"] and current_user.role in ("admin", "coordinator"):
         query = query.where(Accompaniment.agency_code == filters["agence"])
     show_deleted = filters["supprimes"] == "1" and current_user.role in RESTORER_ROLES
     query = query.where(Accompaniment.deleted if show_deleted else ~Accompaniment.deleted)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, typed_int(request.args.get("page"), max_digits=6) or 1)
     records = db.session.scalars(
         query.order_by(Accompaniment.occurred_at.desc(), Accompaniment.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
@@ -167,7 +168,7 @@ def edit(record_id):
     elif form.validate_on_submit():
         agency_code = _agency_for(form, agencies) or record.agency_code
         data, judgement = _judge_form(form, agency_code)
-        base_version = int(form.version.data) if (form.version.data or "").isdigit() else 0
+        base_version = typed_int(form.version.data) or 0
         if not form.has_errors and judgement.valid:
             try:
                 changed = store.update(record, current_user, judgement.clean, base_version)
@@ -194,7 +195,7 @@ def _change_deleted(record_id, deleted: bool, roles):
         abort(403)
     version = request.form.get("version", "")
     try:
-        store.set_deleted(record, current_user, deleted, int(version) if version.isdigit() else None)
+        store.set_deleted(record, current_user, deleted, typed_int(version))
     except store.StaleVersion:
         db.session.rollback()
         flash(_("Cet accompagnement a changé entre-temps : rien n’a été fait. Vérifiez-le et recommencez."), "error")

@@ -8,7 +8,7 @@ way before it is queued offline and when the server receives it.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -19,14 +19,18 @@ from ..extensions import db
 from ..i18n import N_, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
 from . import cards
+from .text import FORBIDDEN_CHARS, clean_text, echo, trim
 
 MAX_FUTURE = timedelta(days=1)
+# The pilot's first day in Nouméa (UTC+11 all year): no record, and no tablet clock, is older.
+PILOT_START = "2025-01-01T00:00:00+11:00"
 
 # Field path -> rule. "choices" names a list: a vocabulary, or a reference catalogue.
 FIELDS = {
     "agency": {"type": "code", "required": True, "choices": "agencies"},
     "kind": {"type": "code", "required": True, "choices": "kinds"},
-    "occurred_at": {"type": "datetime", "required": True, "max_future_seconds": int(MAX_FUTURE.total_seconds())},
+    "occurred_at": {"type": "datetime", "required": True, "min": PILOT_START,
+                    "max_future_seconds": int(MAX_FUTURE.total_seconds())},
     "duration_minutes": {"type": "integer", "min": 1, "max": 480},
     "participants": {"type": "integer", "min": 1, "max": 200, "default": 1},
     "partners": {"type": "codes", "choices": "partners"},
@@ -76,6 +80,11 @@ MESSAGES = {
     "datetime": N_("Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00)."),
     "timezone": N_("Le fuseau horaire manque (par exemple +11:00)."),
     "future": N_("Cette date est plus d’un jour dans le futur."),
+    "past": N_("Cette date est avant le 1er janvier 2025, début du programme."),
+    "text": N_("Un texte est attendu."),
+    # I18N: invisible characters such as NUL, often pasted from another program.
+    "control": N_("Ce texte contient un caractère invisible non autorisé : retapez-le."),
+    "clock": N_("L’horloge de la tablette est déréglée : corrigez sa date et son heure, puis enregistrez à nouveau."),
     "card": N_("Numéro de carte invalide : vérifiez chaque caractère."),
     "individual_one": N_("Un accompagnement individuel concerne une seule personne."),
     "topic_or_procedure": N_("Choisissez au moins un thème ou une démarche."),
@@ -151,12 +160,13 @@ class Judgement:
         return not self.errors
 
 
-def clean_text(value: str) -> str | None:
-    """NFC-normalised, trimmed text; empty means absent."""
-    text = unicodedata.normalize("NFC", value).strip()
-    return text or None
-
-
+# The one grammar of a moment, shared with rules.js: date, time to the minute at least,
+# up to six decimals of a second, and an offset (Z, ±HH, ±HHMM or ±HH:MM).
+DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MOMENT_RE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,6}))?)?"
+    r"(Z|([+-])([0-9]{2})(?::?([0-9]{2}))?)?"
+)
 def whole_number(value) -> int | None:
     """``value`` as an int if JSON says it is a whole number (``30`` or ``30.0``), else None."""
     if isinstance(value, bool):
@@ -169,11 +179,47 @@ def whole_number(value) -> int | None:
 
 
 def parse_datetime(value: str) -> datetime:
-    """ISO 8601 with an offset; ``Z`` is accepted. Raises ValueError with the reason."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
+    """A moment of the shared grammar (``MOMENT_RE``). Raises ValueError("timezone") when the
+    offset is missing, ValueError("datetime") for anything else."""
+    match = MOMENT_RE.fullmatch(value)
+    if match is None:
+        raise ValueError("timezone" if DAY_RE.fullmatch(value) else "datetime")
+    year, month, day, hour, minute, second, fraction, zone, sign, off_hours, off_minutes = match.groups()
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                          int((fraction or "0").ljust(6, "0")))
+    except ValueError:
+        raise ValueError("datetime") from None
+    if zone is None:
         raise ValueError("timezone")
-    return moment
+    if zone == "Z":
+        return moment.replace(tzinfo=timezone.utc)
+    if int(off_hours) > 23 or int(off_minutes or 0) > 59:
+        raise ValueError("datetime")
+    offset = timedelta(hours=int(off_hours), minutes=int(off_minutes or 0))
+    return moment.replace(tzinfo=timezone(-offset if sign == "-" else offset))
+
+
+EARLIEST = parse_datetime(PILOT_START)
+
+
+def judge_moment(value, now: datetime, earliest: datetime = EARLIEST, max_future: timedelta = MAX_FUTURE):
+    """``(moment in UTC, None)`` or ``(None, message code)`` for a moment sent as text.
+
+    The bounds are checked before any conversion, so no value can overflow (year 1 at +11:00
+    has no UTC equivalent) and whatever passes can be stored by either database.
+    """
+    if not isinstance(value, str):
+        return None, "datetime"
+    try:
+        moment = parse_datetime(trim(value))
+    except ValueError as error:
+        return None, str(error)
+    if moment < earliest:
+        return None, "past"
+    if moment - now > max_future:
+        return None, "future"
+    return moment.astimezone(timezone.utc), None
 
 
 class _Checker:
@@ -209,9 +255,9 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(path, "code")
             return rule.get("default")
-        value = value.strip()
+        value = trim(value)
         if value not in self.reference.choices(rule["choices"]):
-            self.fail(path, "choice", value=value)
+            self.fail(path, "choice", value=echo(value))
             return rule.get("default")
         return value
 
@@ -225,7 +271,7 @@ class _Checker:
             if not isinstance(item, str):
                 self.fail(path, "code")
             elif item not in allowed:
-                self.fail(path, "choice", value=item)
+                self.fail(path, "choice", value=echo(item))
             elif item not in result:
                 result.append(item)
         return result
@@ -241,9 +287,11 @@ class _Checker:
 
     def check_text(self, path, value, rule):
         if not isinstance(value, str):
-            self.fail(path, "code")
+            self.fail(path, "text")
             return None
         text = clean_text(value)
+        if text and FORBIDDEN_CHARS.search(text):
+            self.fail(path, "control")
         if text and len(text) > rule["max_length"]:
             self.fail(path, "too_long", max=rule["max_length"])
         return text
@@ -255,17 +303,11 @@ class _Checker:
         return value
 
     def check_datetime(self, path, value, rule):
-        if not isinstance(value, str):
-            self.fail(path, "datetime")
-            return None
-        try:
-            moment = parse_datetime(value.strip())
-        except ValueError as error:
-            self.fail(path, "timezone" if str(error) == "timezone" else "datetime")
-            return None
-        if moment - self.now > timedelta(seconds=rule["max_future_seconds"]):
-            self.fail(path, "future")
-        return moment.astimezone(timezone.utc)
+        moment, problem = judge_moment(value, self.now, _EARLIEST[path],
+                                       timedelta(seconds=rule["max_future_seconds"]))
+        if problem:
+            self.fail(path, problem)
+        return moment
 
     def check_card(self, path, value, rule):
         if not isinstance(value, str):
@@ -319,6 +361,7 @@ def _plan() -> list:
 
 
 _PLAN = _plan()
+_EARLIEST = {path: parse_datetime(rule["min"]) for path, rule in FIELDS.items() if rule["type"] == "datetime"}
 
 
 def judge(data, reference: Reference, now: datetime | None = None) -> Judgement:

@@ -21,7 +21,8 @@ from ..i18n import _
 from ..models import Accompaniment, Device, User, utcnow
 from ..records import RESTORER_ROLES, WRITER_ROLES, store
 from ..records.bulk import insert_many
-from ..records.validation import Reference, judge, parse_datetime, whole_number
+from ..records.text import FORBIDDEN_CHARS
+from ..records.validation import Reference, judge, judge_moment, message, whole_number
 from .envelope import Push, PushedRecord
 
 
@@ -49,7 +50,7 @@ class Batch:
     changed: list[Accompaniment] = field(default_factory=list)
 
 
-def _record_fields(raw: dict) -> tuple[dict, int, bool, datetime | None]:
+def _record_fields(raw: dict, now: datetime) -> tuple[dict, int, bool, datetime | None]:
     """The record's own envelope fields; per-field messages when they are wrong."""
     errors: dict[str, list[str]] = {}
     base_version = whole_number(raw.get("base_version", 0))
@@ -62,10 +63,10 @@ def _record_fields(raw: dict) -> tuple[dict, int, bool, datetime | None]:
         deleted = False
     client_updated_at = None
     if raw.get("client_updated_at") is not None:
-        try:
-            client_updated_at = parse_datetime(str(raw["client_updated_at"]))
-        except ValueError:
-            errors["client_updated_at"] = [_("Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00).")]
+        # The tablet's clock when the record was saved: only a wrong clock makes it fail.
+        client_updated_at, problem = judge_moment(raw["client_updated_at"], now)
+        if problem:
+            errors["client_updated_at"] = [message("clock")]
     return errors, base_version, deleted, client_updated_at
 
 
@@ -98,7 +99,7 @@ def _decide(batch: Batch, pushed: PushedRecord, current, reference: Reference) -
     current_agency = current.clean["agency"] if isinstance(current, NewRecord) else getattr(current, "agency_code", None)
     if current is not None and not user.may_write_records_of(current_agency):
         return _forbidden(record_id, _("Cet identifiant appartient à un accompagnement d’une autre agence."))
-    errors, base_version, deleted, client_updated_at = _record_fields(raw)
+    errors, base_version, deleted, client_updated_at = _record_fields(raw, batch.now)
     data = raw.get("data")
     clean = None
     if data is not None or current is None:
@@ -177,7 +178,7 @@ def _record_device(batch: Batch) -> None:
         device = Device(id=device_id, first_seen_at=batch.now)
         db.session.add(device)
     device.user_id = batch.user.id
-    device.user_agent = (request.user_agent.string or "")[:300] or None
+    device.user_agent = FORBIDDEN_CHARS.sub("", request.user_agent.string or "")[:300] or None
     device.last_seen_at = device.last_push_at = batch.now
     if batch.push.pending is not None:
         device.pending_count = batch.push.pending

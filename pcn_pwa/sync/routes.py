@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from ..auth.guard import public_api
 from ..errors import api_error
 from ..extensions import db
+from ..forms import typed_int
 from ..i18n import _, get_locale
 from ..models import utcnow
 from . import bp
@@ -90,12 +91,13 @@ def pull():
     if current_user.role == "partner":
         return deny_forbidden()
     since_text, limit_text = request.args.get("since", "0") or "0", request.args.get("limit", "")
-    if not since_text.isdigit() or len(since_text) > 18:  # change numbers fit in 63 bits
+    since = typed_int(since_text, max_digits=18)  # change numbers fit in 63 bits
+    if since is None:
         return api_error(400, "bad_request", _("« since » doit être un curseur rendu par le serveur."))
-    if limit_text and not (limit_text.isdigit() and 1 <= int(limit_text) <= PULL_MAX_LIMIT):
+    limit = typed_int(limit_text) if limit_text else PULL_DEFAULT_LIMIT
+    if limit is None or not 1 <= limit <= PULL_MAX_LIMIT:
         return api_error(400, "bad_request", _("« limit » doit être un entier entre 1 et %(max)s.",
                                                max=PULL_MAX_LIMIT))
-    since, limit = int(since_text), int(limit_text or PULL_DEFAULT_LIMIT)
     records = db.session.scalars(
         readable(current_user, sa.select(Accompaniment))
         .where(Accompaniment.change_seq > since)
