@@ -31,6 +31,8 @@ JS_STRINGS = {
     "saved_on_device": N_("Enregistré sur la tablette."),
     "sent_to_server": N_("Envoyé au serveur."),
     "not_saved_fix": N_("L’accompagnement n’est pas enregistré : corrigez les champs signalés."),
+    "not_saved_device": N_("L’accompagnement n’a pas pu être gardé sur la tablette (stockage plein ou refusé). "
+                           "Rien n’est effacé du formulaire : réessayez."),
     "sync_now": N_("Synchroniser"),
     "state_pending": N_("En attente"),
     "state_sending": N_("Envoi en cours"),

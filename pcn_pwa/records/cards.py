@@ -53,3 +53,9 @@ def is_valid(code: str) -> bool:
 def display(code: str) -> str:
     """Two groups of four, as printed on the card: ``K7M4-QXP2``."""
     return f"{code[:4]}-{code[4:]}"
+
+
+def tablet_rules() -> dict:
+    """How tablets make and check codes offline (rules.js ``cardTools``), as data."""
+    return {"alphabet": ALPHABET, "length": CODE_LENGTH, "check": "luhn_mod_n",
+            "lookalikes": {"O": "0", "I": "1", "L": "1"}}

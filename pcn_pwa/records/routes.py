@@ -92,7 +92,7 @@ def new():
             return redirect(url_for("records.new", enregistre=record.id))
     status = 400 if request.method == "POST" else 200
     return render_template("records/form.html", form=form, agencies=agencies, prefilled=prefilled,
-                           record=None), status
+                           record=None, card_rules=cards.tablet_rules()), status
 
 
 @bp.get("/")

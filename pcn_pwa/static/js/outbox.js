@@ -12,11 +12,19 @@ export class Outbox {
   constructor(username) {
     this.store = new Store(`pcn-outbox-${username}`, 'records', 'id', ['state']);
     this.listeners = new Set();
+    // Every tab of this user (and the service worker) hears of every change, at once.
+    this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pcn-outbox-${username}`);
+    this.channel?.addEventListener('message', () => this.notify());
   }
 
   onChange(listener) { this.listeners.add(listener); }
 
-  changed() { this.listeners.forEach((listener) => listener()); }
+  notify() { this.listeners.forEach((listener) => listener()); }
+
+  changed() {
+    this.notify();
+    this.channel?.postMessage({type: 'changed'});
+  }
 
   /** Save a record on the device first (a new one, or a fixed one under the same id). */
   async save(id, data, baseVersion = 0) {

@@ -4,7 +4,7 @@
 // Without this script the whole form shows and posts to the server, which judges it.
 
 import {askPersistentStorage, outbox, requestBackgroundSync, syncClient, unsaved} from './app.js';
-import {loadReference} from './reference.js';
+import {cachedReference, refreshReference} from './reference.js';
 import {cardTools, Judge} from './rules.js';
 import {t} from './strings.js';
 
@@ -194,27 +194,60 @@ function fill(data) {
   update();
 }
 
+// The id of the record this form is filling: kept until the save is confirmed, so a second
+// tap (or a tap after a reload of this draft) writes over the same record, never a new one.
+let recordId = draftId || crypto.randomUUID();
+let saving = false;
+
+function setBusy(busy) {
+  saving = busy;
+  form.querySelectorAll('button[type=submit], button:not([type])').forEach((button) => {
+    button.toggleAttribute('aria-disabled', busy);
+  });
+}
+
+// A device that never had the reference data waits a moment for the copy on its way (the
+// server's judgement is then shown before the record is queued), never longer.
+const FIRST_REFERENCE_WAIT_MS = 400;
+const firstReference = () => Promise.race([
+  refreshReference(), new Promise((resolve) => { setTimeout(() => resolve(null), FIRST_REFERENCE_WAIT_MS); })]);
+
+// Saving reads only the device (IndexedDB), not the network, which may hang for minutes on an
+// island link: the record is on the device, and said so, before any answer comes.
 async function saveOnDevice(event) {
   event.preventDefault();
-  const reference = await loadReference();
-  const data = formData(event.submitter?.name === 'quick_topic' ? event.submitter.value : null);
-  let card = null;
-  if (form.elements.new_card?.checked && reference) {
-    card = cardTools(reference.rules.card).newCode();
-    data.beneficiary.card = card;
+  if (saving) return;
+  setBusy(true);
+  try {
+    const reference = (await cachedReference()) || (await firstReference());
+    const data = formData(event.submitter?.name === 'quick_topic' ? event.submitter.value : null);
+    let card = null;
+    if (form.elements.new_card?.checked) {
+      card = cardTools(reference ? reference.rules.card : JSON.parse(form.dataset.cardRules)).newCode();
+      data.beneficiary.card = card;
+    }
+    if (data.occurred_at === 'invalid') data.occurred_at = 'invalid date';
+    if (reference) {
+      const verdict = new Judge(reference.rules).judge(data);
+      if (!verdict.valid) { showErrors(verdict.errors); return; }
+    }
+    clearErrors();
+    try {
+      await outbox.save(recordId, data);
+    } catch (error) {  // storage full or refused: say so, keep what was typed
+      showErrors({});
+      form.querySelector('.form-errors.js-errors').textContent = t('not_saved_device');
+      return;
+    }
+    if (draftId) { window.location.assign('/synchronisation'); return; }
+    recordId = crypto.randomUUID();
+    unsaved.delete(form);
+    confirmSaved(card);
+    resetForm();
+    window.scrollTo({top: 0});
+  } finally {
+    setBusy(false);
   }
-  if (data.occurred_at === 'invalid') data.occurred_at = 'invalid date';
-  if (reference) {
-    const verdict = new Judge(reference.rules).judge(data);
-    if (!verdict.valid) { showErrors(verdict.errors); return; }
-  }
-  clearErrors();
-  await outbox.save(draftId || crypto.randomUUID(), data);
-  if (draftId) { window.location.assign('/synchronisation'); return; }
-  unsaved.delete(form);
-  confirmSaved(card);
-  resetForm();
-  window.scrollTo({top: 0});
   askPersistentStorage();
   requestBackgroundSync();
   syncClient.run({reset: true});
@@ -226,12 +259,12 @@ if (form) {
   update();
   if (form.dataset.offline === 'new' && outbox) {
     form.addEventListener('submit', saveOnDevice);
+    refreshReference();
     if (draftId) {
-      outbox.get(draftId).then(async (record) => {
+      outbox.get(draftId).then((record) => {
         if (!record) return;
         fill(record.data);
-        const reference = await loadReference();
-        if (reference && record.errors) showErrors(record.errors);
+        if (record.errors) showErrors(record.errors);
       });
     }
   }

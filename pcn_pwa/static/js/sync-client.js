@@ -3,10 +3,13 @@
 // Only a 2xx answer with one result per record counts. 401 stops and asks to sign in again,
 // keeping every record; 5xx, timeouts and network errors retry with backoff (1 s doubling to
 // 5 min); invalid and forbidden records wait for the advisor; conflicts wait for their choice.
-// A Web Lock keeps two tabs from pushing at once.
+// A Web Lock keeps two tabs from pushing at once: a tab that finds it taken waits its turn
+// (then finds whatever is still unsent), and every tab shows the status of the one pushing.
 
 const MAX_BATCH = 500;
-const REQUEST_TIMEOUT_MS = 30000;
+// Every request has a timeout: an island link often hangs instead of failing.
+const TOKEN_TIMEOUT_MS = 10000;
+const PUSH_TIMEOUT_MS = 30000;
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
 
@@ -25,9 +28,9 @@ async function gzip(text) {
   return new Response(stream).arrayBuffer();
 }
 
-async function fetchWithTimeout(url, options = {}) {
+async function fetchWithTimeout(url, timeout, options = {}) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  const timer = setTimeout(() => controller.abort(), timeout);
   try {
     return await fetch(url, {...options, signal: controller.signal, credentials: 'same-origin', cache: 'no-store'});
   } finally {
@@ -47,26 +50,56 @@ export class SyncClient extends EventTarget {
     this.delay = FIRST_DELAY_MS;
     this.timer = null;
     this.running = false;
+    this.turn = null;  // this tab's run, waiting for the lock or pushing
+    this.again = false;
     this.status = {state: 'idle', sent: 0, total: 0, error: null,
       lastSuccess: localStorage.getItem(`pcn-last-sync-${username}`)};
+    // The other tabs (and the service worker) of this user say how their pushes go.
+    this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pcn-sync-${username}`);
+    this.channel?.addEventListener('message', (event) => this.heard(event.data));
   }
 
   emit(changes) {
     Object.assign(this.status, changes);
     this.dispatchEvent(new CustomEvent('status', {detail: {...this.status}}));
+    this.channel?.postMessage({type: 'status', status: {...this.status}});
+  }
+
+  /** Another tab's push: show it, and after a success forget this tab's own failed attempt. */
+  heard(message) {
+    if (message?.type !== 'status' || this.running) return;
+    const {state, sent, total, error, lastSuccess} = message.status;
+    Object.assign(this.status, {state, sent, total, error, lastSuccess});
+    if (state === 'idle' && !error) {
+      clearTimeout(this.timer);
+      this.delay = FIRST_DELAY_MS;
+      this.status.nextTry = null;
+    }
+    this.dispatchEvent(new CustomEvent('status', {detail: {...this.status}}));
   }
 
   /** Sync now (from a save, the `online` event, start-up, the button, or the timer). */
-  async run({reset = false} = {}) {
+  run({reset = false} = {}) {
     if (reset) this.delay = FIRST_DELAY_MS;
     clearTimeout(this.timer);
-    if (navigator.locks) {
-      return navigator.locks.request(`pcn-sync-${this.username}`, {ifAvailable: true},
-        (lock) => (lock ? this.pushAll() : 'busy'));
+    if (this.turn) {  // one run per tab: the one under way goes round once more
+      this.again = true;
+      return this.turn;
     }
-    if (this.running) return 'busy';
-    this.running = true;
-    try { return await this.pushAll(); } finally { this.running = false; }
+    const once = async () => {
+      this.running = true;
+      try { return await this.pushAll(); } finally { this.running = false; }
+    };
+    const locked = navigator.locks ? () => navigator.locks.request(`pcn-sync-${this.username}`, once) : once;
+    this.turn = (async () => {
+      let outcome;
+      do {
+        this.again = false;
+        outcome = await locked();
+      } while (this.again && (outcome === 'done' || outcome === 'nothing'));
+      return outcome;
+    })().finally(() => { this.turn = null; });
+    return this.turn;
   }
 
   retryLater() {
@@ -120,7 +153,7 @@ export class SyncClient extends EventTarget {
   async csrfToken() {
     let response;
     try {
-      response = await fetchWithTimeout('/api/v1/me');
+      response = await fetchWithTimeout('/api/v1/me', TOKEN_TIMEOUT_MS);
     } catch (error) {
       throw new Stop('network');
     }
@@ -142,7 +175,8 @@ export class SyncClient extends EventTarget {
     if (compressed) headers['Content-Encoding'] = 'gzip';
     let response;
     try {
-      response = await fetchWithTimeout('/api/v1/sync', {method: 'POST', headers, body: compressed || body});
+      response = await fetchWithTimeout('/api/v1/sync', PUSH_TIMEOUT_MS,
+        {method: 'POST', headers, body: compressed || body});
     } catch (error) {
       await this.putBack(batch);
       throw new Stop('network');

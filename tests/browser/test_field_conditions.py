@@ -1,0 +1,180 @@
+"""The record promise under the conditions of Maré and Yaté: a link that hangs instead of
+failing, and two tabs of one advisor. Each test counts rows on the server by id."""
+
+import time
+
+import pytest
+
+from .tablet import COUNT_ALL, OUTBOX, ready_tablet, wait_waiting, waiting
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+OUTBOX_IDS = "async () => (await %s.all()).map(r => r.id)" % OUTBOX
+
+
+class HangingLink:
+    """Every /api/ request of the context is held unanswered, as on a link that hangs (lie-fi),
+    until ``release``: then the held ones go on to the server."""
+
+    def __init__(self, context):
+        self.context, self.held = context, []
+        self.handler = lambda route: self.held.append(route)
+        context.route("**/api/**", self.handler)
+
+    def release(self):
+        self.context.unroute("**/api/**", self.handler)
+        for route in self.held:
+            try:
+                route.continue_()
+            except Exception:  # noqa: BLE001 - the page gave up on it already (its timeout)
+                pass
+
+
+def fill_individual(page):
+    page.check("input[name=kind][value=individual]")
+    page.check("input[name=duration][value='30']")
+    page.check("input[name=partners][value=CAFAT]")
+    page.check("input[name=procedures][value=CAFAT_CERTIFICATE]")
+    page.check("input[name=autonomy][value=guided]")
+    page.check("input[name=outcome][value=completed]")
+
+
+def stored(server, ids) -> int:
+    found = 0
+    for record_id in ids:
+        found += server.record(record_id) is not None
+    return found
+
+
+def wait_stored(server, ids, timeout=60) -> int:
+    deadline = time.monotonic() + timeout
+    while stored(server, ids) != len(ids) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return stored(server, ids)
+
+
+def test_with_the_link_hanging_saving_is_confirmed_within_a_second_and_arrives_once(live_server, signed_in_page):
+    page = signed_in_page("conseiller")
+    ready_tablet(page, live_server)
+    before = live_server.count(COUNT_ALL)
+    link = HangingLink(page.context)
+    try:
+        page.reload()  # the page's own start-up requests hang too
+        fill_individual(page)
+        started = time.monotonic()
+        page.click("button.button-large")
+        page.wait_for_selector("#saved-note", timeout=1000)
+        assert time.monotonic() - started < 1.0
+        assert "Enregistré sur la tablette." in page.inner_text("#saved-note")
+        ids = page.evaluate(OUTBOX_IDS)
+        assert len(ids) == 1  # on the device, before any answer from the server
+        assert wait_waiting(page, 1) == 1
+        assert link.held, "the save did not even try the network"
+        assert live_server.count(COUNT_ALL) == before
+    finally:
+        link.release()
+    assert wait_stored(live_server, ids) == 1
+    assert wait_waiting(page, 0) == 0
+    page.wait_for_timeout(1000)
+    assert live_server.count(COUNT_ALL) == before + 1
+
+
+def test_a_device_without_reference_data_still_saves_at_once(live_server, new_context):
+    """First use of a tablet on a hanging link: no rules on the device yet, the server judges."""
+    from .conftest import sign_in
+
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "conseiller")
+    link = HangingLink(context)
+    try:
+        page.goto(live_server.url + "/accompagnements/nouveau")
+        assert page.evaluate("async () => (await import('/static/js/reference.js')).cachedReference()") is None
+        fill_individual(page)
+        page.check("#new_card")  # the card code is made on the device all the same
+        started = time.monotonic()
+        page.click("button.button-large")
+        page.wait_for_selector("#saved-note a", timeout=1000)
+        assert time.monotonic() - started < 1.0
+        ids = page.evaluate(OUTBOX_IDS)
+        assert len(ids) == 1
+    finally:
+        link.release()
+    assert wait_stored(live_server, ids) == 1
+    assert live_server.record(ids[0])["card"]
+
+
+def test_a_second_tap_on_the_same_form_cannot_make_a_second_record(live_server, signed_in_page):
+    page = signed_in_page("conseiller")
+    ready_tablet(page, live_server)
+    link = HangingLink(page.context)
+    try:
+        fill_individual(page)
+        # Two submits in the same instant, as an impatient double tap gives.
+        page.evaluate("""() => { const form = document.getElementById('record-form');
+            const button = form.querySelector('button.button-large');
+            form.requestSubmit(button); form.requestSubmit(button); }""")
+        page.wait_for_selector("#saved-note", timeout=1000)
+        page.wait_for_timeout(300)
+        ids = page.evaluate(OUTBOX_IDS)
+        assert len(ids) == 1
+    finally:
+        link.release()
+    assert wait_stored(live_server, ids) == 1
+    assert wait_waiting(page, 0) == 0
+
+
+def test_two_tabs_agree_on_the_outbox_and_the_one_that_waited_is_not_stuck(own_server, signed_in_page):
+    first = signed_in_page("conseiller", server=own_server)
+    ready_tablet(first, own_server)
+    second = first.context.new_page()
+    second.goto(own_server.url + "/accompagnements/nouveau")
+    assert waiting(second) is not None or wait_waiting(second, 0) == 0
+    before = own_server.count(COUNT_ALL)
+
+    own_server.stop()  # the link is down: records wait in the one outbox both tabs share
+    ids = []
+    for tab in (first, second, first, second):
+        tab.check("input[name=kind][value=quick_help]")
+        tab.click(".quick-save button[value=BROWSING]")
+        tab.wait_for_selector("#saved-note")
+        tab.evaluate("() => document.querySelector('#saved-note').remove()")
+    ids = first.evaluate(OUTBOX_IDS)
+    assert len(ids) == 4
+    # Each tab shows the other's records within 2 s, without a reload.
+    for tab in (first, second):
+        assert wait_waiting(tab, 4, timeout=2) == 4
+
+    own_server.start()  # back: both tabs try at once; one pushes, the other waits for the lock
+    own_server.faults("slow", remaining=1)
+    for tab in (first, second):
+        tab.evaluate("() => document.querySelector('#sync-status .sync-now').click()")
+    assert wait_stored(own_server, ids) == 4
+    for tab in (first, second):
+        assert wait_waiting(tab, 0, timeout=2) == 0
+        text = tab.inner_text("#sync-status")
+        assert "Tout est envoyé" in text and "Pas de réseau" not in text, text
+    first.wait_for_timeout(1000)
+    assert own_server.count(COUNT_ALL) == before + 4
+
+
+def test_a_tab_that_found_the_lock_taken_pushes_what_came_after(live_server, signed_in_page):
+    """The tab that lost the race waits its turn: a record it saved meanwhile still goes."""
+    first = signed_in_page("conseiller")
+    ready_tablet(first, live_server)
+    second = first.context.new_page()
+    second.goto(live_server.url + "/accompagnements/nouveau")
+    wait_waiting(second, 0)
+    live_server.faults("slow", remaining=1)  # the first tab's push holds the lock 1.5 s
+    first.check("input[name=kind][value=quick_help]")
+    first.click(".quick-save button[value=BROWSING]")
+    first.wait_for_selector("#saved-note")
+    second.check("input[name=kind][value=quick_help]")
+    second.click(".quick-save button[value=EMAIL]")
+    second.wait_for_selector("#saved-note")
+    saved_at = second.evaluate("async () => Object.fromEntries((await %s.all()).map(r => [r.id, r.saved_at]))"
+                               % OUTBOX)
+    ids = sorted(saved_at, key=saved_at.get)[-2:]  # the two just saved, one in each tab
+    assert wait_stored(live_server, ids, timeout=30) == 2
+    for tab in (first, second):
+        assert wait_waiting(tab, 0, timeout=5) == 0
