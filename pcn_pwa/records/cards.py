@@ -17,8 +17,9 @@ DATA_LENGTH = 7
 CODE_LENGTH = DATA_LENGTH + 1
 # What people and keyboards write instead (Crockford's decoding rules).
 LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-# Blanks and dashes people type between the groups; the same list as the tablets' (rules.js).
-_SEPARATORS = str.maketrans(dict.fromkeys(SPACES + "-"))
+# Blanks and dashes people type between the groups; the tablets receive the same list.
+SEPARATORS = SPACES + "-"
+_SEPARATORS = str.maketrans(dict.fromkeys(SEPARATORS))
 
 
 def check_character(data: str) -> str:
@@ -58,4 +59,4 @@ def display(code: str) -> str:
 def tablet_rules() -> dict:
     """How tablets make and check codes offline (rules.js ``cardTools``), as data."""
     return {"alphabet": ALPHABET, "length": CODE_LENGTH, "check": "luhn_mod_n",
-            "lookalikes": {"O": "0", "I": "1", "L": "1"}}
+            "lookalikes": {"O": "0", "I": "1", "L": "1"}, "separators": SEPARATORS}

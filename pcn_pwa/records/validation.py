@@ -19,7 +19,7 @@ from ..extensions import db
 from ..i18n import N_, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
 from . import cards
-from .text import FORBIDDEN_CHARS, clean_text, echo, trim
+from .text import ECHO_LENGTH, FORBIDDEN_CHARS, SPACES, clean_text, echo, trim
 
 MAX_FUTURE = timedelta(days=1)
 # The pilot's first day in Nouméa (UTC+11 all year): no record, and no tablet clock, is older.
@@ -244,7 +244,9 @@ class _Checker:
             target = self.clean if parent is None else self.clean.setdefault(parent, {})
             for path, leaf, rule, check, blank_is_absent in fields:
                 value = source.get(leaf)
-                if value is None or (blank_is_absent and value.__class__ is str and not value.strip()):
+                # Blank is what ``trim`` removes, as on the tablets: ``str.strip`` also removes
+                # control characters such as \x1c, and keeps U+FEFF.
+                if value is None or (blank_is_absent and value.__class__ is str and not trim(value)):
                     if rule.get("required"):
                         self.fail(path, "required")
                     target[leaf] = rule.get("default", [] if rule["type"] == "codes" else None)
@@ -383,6 +385,18 @@ def judge(data, reference: Reference, now: datetime | None = None) -> Judgement:
     return Judgement(checker.clean)
 
 
+def _portable_pattern(pattern: str) -> str:
+    """``pattern`` with every character outside printable ASCII written as ``\\uXXXX``.
+
+    Python's ``re`` and JavaScript's ``RegExp(..., "u")`` read it the same way, and it is
+    plain ASCII: a lone surrogate written as itself cannot be encoded to UTF-8 (the reference's
+    version hash does so). The pattern must stay within the BMP: JavaScript has no ``\\U``.
+    """
+    if any(ord(char) > 0xFFFF for char in pattern):
+        raise ValueError("pattern beyond the BMP")
+    return "".join(char if " " <= char <= "~" else f"\\u{ord(char):04x}" for char in pattern)
+
+
 def client_rules(reference: Reference | None = None) -> dict:
     """The rules as data, with their messages in the current language, for the tablets.
 
@@ -396,10 +410,8 @@ def client_rules(reference: Reference | None = None) -> dict:
         "procedure_partners": dict(sorted(reference.procedures.items())),
         "cross": CROSS_RULES,
         "messages": {code: gettext(text) for code, text in MESSAGES.items()},
-        "card": {
-            "alphabet": cards.ALPHABET,
-            "length": cards.CODE_LENGTH,
-            "check": "luhn_mod_n",
-            "lookalikes": {"O": "0", "I": "1", "L": "1"},
-        },
+        "text": {"spaces": SPACES, "forbidden": _portable_pattern(FORBIDDEN_CHARS.pattern),
+                 "echo_length": ECHO_LENGTH},
+        "card": cards.tablet_rules(),
     }
+

@@ -114,7 +114,7 @@ SCHEMAS = {
             "topics": {"type": "array", "items": ref("CodeLabel")},
             "languages": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
             "choices": {"type": "object"},
-            "rules": {"type": "object", "required": ["fields", "cross", "messages", "card"]},
+            "rules": {"type": "object", "required": ["fields", "lists", "cross", "messages", "text", "card"]},
         },
     },
     "Data": DATA,
