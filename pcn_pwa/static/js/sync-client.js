@@ -6,21 +6,14 @@
 // A Web Lock keeps two tabs from pushing at once: a tab that finds it taken waits its turn
 // (then finds whatever is still unsent), and every tab shows the status of the one pushing.
 
+import {deviceId, getValue, setValue} from './device.js';
+
 const MAX_BATCH = 500;
 // Every request has a timeout: an island link often hangs instead of failing.
 const TOKEN_TIMEOUT_MS = 10000;
 const PUSH_TIMEOUT_MS = 30000;
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
-
-export function deviceId() {
-  let id = localStorage.getItem('pcn-device-id');
-  if (!id) {
-    id = crypto.randomUUID();
-    localStorage.setItem('pcn-device-id', id);
-  }
-  return id;
-}
 
 async function gzip(text) {
   if (typeof CompressionStream === 'undefined') return null;
@@ -43,17 +36,25 @@ class Stop extends Error {
 }
 
 export class SyncClient extends EventTarget {
-  constructor(outbox, username) {
+  /** ``retry``: retry failures on a timer (pages); the service worker leaves that to the browser. */
+  constructor(outbox, username, {retry = true} = {}) {
     super();
     this.outbox = outbox;
     this.username = username;
+    this.retry = retry;
     this.delay = FIRST_DELAY_MS;
     this.timer = null;
     this.running = false;
     this.turn = null;  // this tab's run, waiting for the lock or pushing
     this.again = false;
-    this.status = {state: 'idle', sent: 0, total: 0, error: null,
-      lastSuccess: localStorage.getItem(`pcn-last-sync-${username}`)};
+    this.status = {state: 'idle', sent: 0, total: 0, error: null, lastSuccess: null};
+    this.lastSyncKey = `last-sync-${username}`;
+    getValue(this.lastSyncKey).then((when) => {
+      if (when && !this.status.lastSuccess) {
+        this.status.lastSuccess = when;
+        this.dispatchEvent(new CustomEvent('status', {detail: {...this.status}}));
+      }
+    }).catch(() => {});
     // The other tabs (and the service worker) of this user say how their pushes go.
     this.channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`pcn-sync-${username}`);
     this.channel?.addEventListener('message', (event) => this.heard(event.data));
@@ -103,6 +104,7 @@ export class SyncClient extends EventTarget {
   }
 
   retryLater() {
+    if (!this.retry) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.run(), this.delay);
     this.emit({nextTry: Date.now() + this.delay});
@@ -134,7 +136,7 @@ export class SyncClient extends EventTarget {
       }
       this.delay = FIRST_DELAY_MS;
       const now = new Date().toISOString();
-      localStorage.setItem(`pcn-last-sync-${this.username}`, now);
+      await setValue(this.lastSyncKey, now);
       this.emit({state: 'idle', lastSuccess: now, nextTry: null});
       await this.outbox.prune();
       return 'done';
@@ -165,7 +167,7 @@ export class SyncClient extends EventTarget {
   async pushBatch(batch, token, stillPending) {
     await this.outbox.update(batch.map((record) => ({...record, state: 'sending'})));
     const body = JSON.stringify({
-      device_id: deviceId(),
+      device_id: await deviceId(),
       pending: stillPending + batch.length,
       records: batch.map((record) => ({id: record.id, base_version: record.base_version, data: record.data,
         client_updated_at: record.updated_at, ...(record.deleted ? {deleted: true} : {})})),
