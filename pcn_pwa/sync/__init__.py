@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 that tablets sync through (see shared/docs/sync-contract.md).
+"""The JSON API under /api/v1 that tablets sync through (described at /api/v1/openapi.json).
 
 Sign-in and the ``X-CSRFToken`` header are checked for every /api/ call by
 ``auth.guard.protect_request``, sign-in first, as the contract asks.

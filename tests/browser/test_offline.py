@@ -1,5 +1,5 @@
 """The offline-first promise, in a real browser against real faults: every test ends by counting
-rows on the server — nothing lost, nothing doubled (shared/docs/sync-contract.md)."""
+rows on the server — nothing lost, nothing doubled (docs/DEVICE.md)."""
 
 import json
 import re
