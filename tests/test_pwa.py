@@ -2,7 +2,10 @@
 
 import html
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from pcn_pwa.extensions import db
 from pcn_pwa.i18n import catalogues
 from pcn_pwa.models import Language
 from pcn_pwa.pwa.assets import static_assets
+from pcn_pwa.pwa.worker_bundle import BundleError, _rewrite
 
 ACCEPTED_DHV = (Path(__file__).parent / "po_corpus" / "accepted_dhv.po").read_bytes()
 
@@ -42,7 +46,37 @@ def test_service_worker_is_served_at_the_root_and_never_cached(client):
         assert response.status_code == 200
         assert response.mimetype == "text/javascript"
         assert response.headers["Cache-Control"] == "no-cache"
-        assert b"importScripts('/sw-assets.js')" in response.data
+        assert b"importScripts('/sw-assets.js', '/sw-sync.js')" in response.data
+
+
+def test_the_worker_gets_the_pages_sync_modules_as_one_script_that_runs(client, tmp_path):
+    """Background Sync pushes from the worker with the pages' own outbox and sync client."""
+    with client.get("/sw.js") as worker:
+        assert b"importScripts('/sw-assets.js', '/sw-sync.js')" in worker.data
+    response = client.get("/sw-sync.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("node is missing: the worker's script cannot be run")
+        pytest.skip("node is not installed: the worker's script was not run")
+    script = tmp_path / "sw-sync.js"
+    script.write_bytes(response.data)
+    # Run as a worker would: a classic script whose only global is ``self``.
+    done = subprocess.run([node, "-e", f"globalThis.self = globalThis; require({json.dumps(str(script))});"
+                           "console.log(JSON.stringify(Object.keys(self.PCNSync).sort()))"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert {"Outbox", "SyncClient", "deviceId"} <= set(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("line", ["export default class Outbox {}", "import Store from './idb.js';",
+                                  "export {Store};", "import {Store} from './rules.js';",
+                                  "import {Store as Shelf} from './idb.js';"])
+def test_module_syntax_the_worker_bundle_cannot_rewrite_is_refused(line):
+    with pytest.raises(BundleError):
+        _rewrite("js/outbox.js", f"// a module\n{line}\n", known={"js/idb.js"})
 
 
 def test_asset_list_names_every_static_file_and_the_shell(client):

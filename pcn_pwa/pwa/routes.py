@@ -87,6 +87,17 @@ def service_worker():
     return response
 
 
+@bp.get("/sw-sync.js")
+def service_worker_sync():
+    """The outbox and sync client, as one classic script for the worker (imported by sw.js)."""
+    from .worker_bundle import worker_bundle
+
+    script, _version = worker_bundle(current_app.static_folder)
+    response = Response(script, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/sw-assets.js")
 def service_worker_assets():
     """The list the service worker precaches, with its version (imported by sw.js)."""

@@ -11,10 +11,13 @@
  * - Every non-GET request and every /api/ call goes to the network untouched: records live
  *   in IndexedDB (the outbox), never in these caches, so no update can lose one.
  * - A new version waits until the page asks it to take over (the page asks the advisor first).
+ * - Background Sync, where the browser has it: the worker pushes the outbox itself with the
+ *   pages' own outbox and sync client (/sw-sync.js, the same modules as one classic script):
+ *   same Web Lock, same batches, so records leave even with no window open.
  */
 'use strict';
 
-importScripts('/sw-assets.js');
+importScripts('/sw-assets.js', '/sw-sync.js');
 
 const ASSETS = self.PCN_ASSETS;
 const PREFIX = 'pcn-';
@@ -164,12 +167,22 @@ self.addEventListener('message', (event) => {
   }
 });
 
-// Background Sync, where the browser has it: wake a page to push the outbox. Pages also sync
-// on start-up, on `online` and on a timer, since this event alone is not enough.
+// Background Sync: push the outbox of whoever is signed in, as a page would. A failure is
+// thrown back so that the browser tries again later; pages also push on start-up, on
+// `online` and on a timer, since this event alone is not enough (and not in every browser).
+const WHO_TIMEOUT_MS = 10000;
+
+async function pushOutbox() {
+  const response = await fetch('/api/v1/me', {credentials: 'same-origin', cache: 'no-store',
+    signal: AbortSignal.timeout(WHO_TIMEOUT_MS)});
+  if (response.status === 401) return;  // signed out: the records wait for the next sign-in
+  if (!response.ok) throw new Error(`/api/v1/me answered ${response.status}`);
+  const {username} = (await response.json()).user;
+  const {Outbox, SyncClient} = self.PCNSync;
+  const outcome = await new SyncClient(new Outbox(username), username, {retry: false}).run();
+  if (!['done', 'nothing', 'auth'].includes(outcome)) throw new Error(`sync: ${outcome}`);
+}
+
 self.addEventListener('sync', (event) => {
-  if (event.tag !== 'pcn-outbox') return;
-  event.waitUntil((async () => {
-    const windows = await self.clients.matchAll({type: 'window'});
-    windows.forEach((client) => client.postMessage({type: 'sync-requested'}));
-  })());
+  if (event.tag === 'pcn-outbox') event.waitUntil(pushOutbox());
 });

@@ -178,3 +178,33 @@ def test_a_tab_that_found_the_lock_taken_pushes_what_came_after(live_server, sig
     assert wait_stored(live_server, ids, timeout=30) == 2
     for tab in (first, second):
         assert wait_waiting(tab, 0, timeout=5) == 0
+
+
+def test_the_worker_sends_the_outbox_with_no_window_open(own_server, signed_in_page):
+    """Background Sync: the advisor saved offline and closed the app; the link comes back."""
+    page = signed_in_page("conseiller", server=own_server)
+    ready_tablet(page, own_server)
+    before, pushes = own_server.count(COUNT_ALL), own_server.pushes
+    context = page.context
+    context.set_offline(True)
+    page.check("input[name=kind][value=quick_help]")
+    page.click(".quick-save button[value=BROWSING]")
+    page.wait_for_selector("#saved-note")
+    ids = page.evaluate(OUTBOX_IDS)
+    assert len(ids) == 1
+    tags = page.evaluate("async () => (await (await navigator.serviceWorker.ready).sync.getTags())")
+    assert tags == ["pcn-outbox"]
+    page.close()
+    assert context.pages == []  # no window of the app is open any more
+
+    context.set_offline(False)  # the browser wakes the worker, which pushes by itself
+    assert wait_stored(own_server, ids, timeout=60) == 1
+    assert own_server.pushes - pushes == 1
+    assert own_server.count(COUNT_ALL) == before + 1
+
+    # The next page opened finds the record sent, not waiting.
+    again = context.new_page()
+    again.goto(own_server.url + "/synchronisation")
+    assert wait_waiting(again, 0) == 0
+    state = again.evaluate("async (id) => (await %s.get(id)).state" % OUTBOX, ids[0])
+    assert state == "synced"

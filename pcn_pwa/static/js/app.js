@@ -32,9 +32,6 @@ async function registerServiceWorker() {
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (!reloading && window.pcnAskedForUpdate) { reloading = true; window.location.reload(); }
   });
-  navigator.serviceWorker.addEventListener('message', (event) => {
-    if (event.data?.type === 'sync-requested' && syncClient) syncClient.run();
-  });
   if (username) {
     // The shell is cached from signed-in pages (in their language), as soon as one is controlled.
     const cacheShell = () => navigator.serviceWorker.controller?.postMessage({action: 'cacheShell'});
