@@ -242,7 +242,7 @@ def test_a_thousand_queued_records_go_in_batches_with_progress(live_server, sign
     live_server.faults("slow", remaining=2)
     page.context.set_offline(False)
     page.wait_for_function(
-        "() => /500 \\/ 1000 envoyés/.test(document.querySelector('#sync-status .status-text').textContent)",
+        "() => /500 \\/ 1[\\s\\u202f]000 envoyés/.test(document.querySelector('#sync-status .status-text').textContent)",
         timeout=30000)
     assert live_server.wait_for_count(before + 1000, COUNT_ALL, timeout=60) == before + 1000
     assert wait_waiting(page, 0) == 0

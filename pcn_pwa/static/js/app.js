@@ -59,9 +59,28 @@ function showUpdatePrompt(worker) {
 
 // --- status bar ---------------------------------------------------------------------------
 
+// Dates and numbers as the page's language writes them; New Caledonia's French where the
+// browser has no data for the language (Drehu, Nengone…), as the server does.
+const formatLocale = (() => {
+  const lang = document.documentElement.lang || 'fr';
+  return Intl.NumberFormat.supportedLocalesOf([lang]).length ? lang : 'fr-NC';
+})();
+const formatNumber = (value) => new Intl.NumberFormat(formatLocale).format(value);
+
 function formatWhen(iso) {
-  return new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en' : 'fr-NC',
+  return new Intl.DateTimeFormat(formatLocale,
     {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
+}
+
+// Changes come in bursts (a batch of 500 filed, another tab saving): one render for a burst.
+// A timer, not an animation frame: a tab in the background must be current when it is shown.
+const RENDER_DELAY_MS = 50;
+let renderQueued = null;
+function queueRender() {
+  renderQueued ||= new Promise((resolve) => {
+    setTimeout(() => { renderQueued = null; resolve(renderStatus()); }, RENDER_DELAY_MS);
+  });
+  return renderQueued;
 }
 
 export async function renderStatus() {
@@ -70,8 +89,11 @@ export async function renderStatus() {
   const counts = await outbox.counts();
   const status = syncClient.status;
   const parts = [navigator.onLine ? t('online') : t('offline')];
-  if (status.state === 'sending' && status.total) parts.push(t('progress', {sent: status.sent, total: status.total}));
-  else parts.push(counts.unsent ? t('waiting', {num: counts.unsent}) : t('all_sent'));
+  if (status.state === 'sending' && status.total) {
+    parts.push(t('progress', {sent: formatNumber(status.sent), total: formatNumber(status.total)}));
+  } else {
+    parts.push(counts.unsent ? t('waiting', {num: formatNumber(counts.unsent)}) : t('all_sent'));
+  }
   parts.push(status.lastSuccess ? t('last_sync', {when: formatWhen(status.lastSuccess)}) : t('never_synced'));
   bar.querySelector('.status-text').textContent = parts.join(' · ');
   bar.dataset.waiting = String(counts.unsent);
@@ -131,8 +153,8 @@ registerServiceWorker().catch((error) => console.warn('service worker not regist
 guardLogout();
 initLanguageSwitch(username, unsaved);
 if (syncClient) {
-  syncClient.addEventListener('status', renderStatus);
-  outbox.onChange(renderStatus);
+  syncClient.addEventListener('status', queueRender);
+  outbox.onChange(queueRender);
   window.addEventListener('online', () => { renderStatus(); syncClient.run({reset: true}); });
   window.addEventListener('offline', renderStatus);
   document.querySelector('#sync-status .sync-now')?.addEventListener('click', () => syncClient.run({reset: true}));

@@ -58,6 +58,8 @@ export class Store {
   get(key) { return this.read((store) => store.get(key)); }
   all() { return this.read((store) => store.getAll()); }
   allBy(index, value) { return this.read((store) => store.index(index).getAll(value)); }
+  /** How many records have ``value`` in ``index``: counted by the database, none read. */
+  countBy(index, value) { return this.read((store) => store.index(index).count(value)); }
   put(...values) { return this.write((store) => values.forEach((value) => store.put(value))); }
   delete(...keys) { return this.write((store) => keys.forEach((key) => store.delete(key))); }
 }

@@ -47,9 +47,10 @@ export class Outbox {
     return lists.flat().sort((a, b) => a.saved_at.localeCompare(b.saved_at));
   }
 
+  /** Records per state, counted by the database's index: cheap with thousands waiting. */
   async counts() {
-    const counts = Object.fromEntries(STATES.map((state) => [state, 0]));
-    (await this.store.all()).forEach((record) => { counts[record.state] += 1; });
+    const numbers = await Promise.all(STATES.map((state) => this.store.countBy('state', state)));
+    const counts = Object.fromEntries(STATES.map((state, i) => [state, numbers[i]]));
     counts.unsent = UNSENT.reduce((sum, state) => sum + counts[state], 0);
     return counts;
   }
