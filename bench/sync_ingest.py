@@ -66,9 +66,9 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from pcn_pwa import reference as catalogue  # noqa: E402
-from pcn_pwa import vocabulary as vocab  # noqa: E402
+from pcn_pwa.accompaniments import vocabulary as vocab  # noqa: E402
 from pcn_pwa.config import normalise_database_url  # noqa: E402
-from pcn_pwa.records import cards  # noqa: E402
+from pcn_pwa.accompaniments import cards  # noqa: E402
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
@@ -509,8 +509,8 @@ def raw_rows(database_url: str, records: list[dict], device_id: str):
     from pcn_pwa import create_app
     from pcn_pwa.extensions import db
     from pcn_pwa.models import Accompaniment, User, utcnow
-    from pcn_pwa.records import store
-    from pcn_pwa.records.validation import Reference, judge, parse_datetime
+    from pcn_pwa.accompaniments import store
+    from pcn_pwa.accompaniments.judge import Reference, judge, parse_datetime
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-" + secrets.token_hex(16)})
     with app.app_context():

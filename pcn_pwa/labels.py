@@ -26,19 +26,19 @@ def province_label(code: str) -> str:
 
 
 def kind_label(code: str) -> str:
-    from .vocabulary import KINDS
+    from .accompaniments.vocabulary import KINDS
 
     return gettext(KINDS.get(code, code))
 
 
 def autonomy_label(code: str) -> str:
-    from .vocabulary import AUTONOMY
+    from .accompaniments.vocabulary import AUTONOMY
 
     return gettext(AUTONOMY.get(code, code))
 
 
 def init_app(app) -> None:
-    from .records.cards import display as card_display
+    from .accompaniments.cards import display as card_display
 
     app.jinja_env.globals.update(
         role_label=role_label,

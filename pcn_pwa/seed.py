@@ -125,7 +125,7 @@ def seed_demo(now: datetime | None = None, days: int = 91) -> SeedReport:
         now = now or datetime.now(timezone.utc)
         generator = DemoGenerator(random.Random(2026), advisors)
         records = generator.records(now, days)
-        from .records.store import reserve_changes
+        from .accompaniments.store import reserve_changes
 
         first = reserve_changes(len(records))
         for offset, record in enumerate(records):

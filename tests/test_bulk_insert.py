@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from pcn_pwa.models import Accompaniment, accompaniment_topic
-from pcn_pwa.records.bulk import insert_many
+from pcn_pwa.accompaniments.bulk import insert_many
 
 NOUMEA = timezone(timedelta(hours=11))
 

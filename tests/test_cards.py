@@ -3,7 +3,7 @@
 
 import pytest
 
-from pcn_pwa.records import cards
+from pcn_pwa.accompaniments import cards
 
 
 def test_new_codes_are_valid_and_distinct():

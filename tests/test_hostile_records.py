@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from pcn_pwa.extensions import db
 from pcn_pwa.models import Accompaniment
-from pcn_pwa.records.validation import FIELDS
+from pcn_pwa.accompaniments.judge import FIELDS
 
 from .records_data import record
 

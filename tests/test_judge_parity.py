@@ -1,6 +1,6 @@
 """One judge, proven the same on both sides.
 
-Every case of ``judge_cases.json`` goes through the server's judge (``records/validation.py``)
+Every case of ``judge_cases.json`` goes through the server's judge (``accompaniments/judge.py``)
 here, and through the tablets' (``static/js/rules.js``) in ``js/judge_parity.test.mjs`` with
 Node, fed the rules the server hands out: same verdicts, same fields, same French messages.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pcn_pwa.records import cards
-from pcn_pwa.records.text import FORBIDDEN_CHARS
-from pcn_pwa.records.validation import CROSS_RULES, FIELDS, MESSAGES, Reference, client_rules, judge, parse_datetime
+from pcn_pwa.accompaniments import cards
+from pcn_pwa.accompaniments.text import FORBIDDEN_CHARS
+from pcn_pwa.accompaniments.judge import CROSS_RULES, FIELDS, MESSAGES, Reference, client_rules, judge, parse_datetime
 
 TESTS = Path(__file__).resolve().parent
 CASES = json.loads((TESTS / "judge_cases.json").read_text(encoding="utf-8"))

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from pcn_pwa.extensions import db
 from zoneinfo import ZoneInfo
 from pcn_pwa.models import Accompaniment
-from pcn_pwa.records import cards, store
-from pcn_pwa.records.validation import Reference, judge
+from pcn_pwa.accompaniments import cards, store
+from pcn_pwa.accompaniments.judge import Reference, judge
 
 from .records_data import record
 

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pcn_pwa.records import cards
-from pcn_pwa.records.validation import Reference, client_rules, judge
+from pcn_pwa.accompaniments import cards
+from pcn_pwa.accompaniments.judge import Reference, client_rules, judge
 
 from .records_data import NOW, VALID, future, record
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import vocabulary as vocab
+from ..accompaniments import vocabulary as vocab
 from ..extensions import db
 from ..forms import PCNForm, typed_int
 from ..i18n import _, _l, display_timezone, gettext

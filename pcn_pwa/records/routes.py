@@ -6,16 +6,18 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..accompaniments import cards, store
+from ..accompaniments.access import (READER_ROLES, RESTORER_ROLES, WRITER_ROLES, get_readable_or_404, readable,
+                                     writable_agencies)
+from ..accompaniments.judge import Reference, judge
 from ..auth.guard import login_required
-from ..forms import typed_int
 from ..extensions import db
+from ..forms import typed_int
 from ..i18n import _, display_timezone
 from ..models import Accompaniment, Agency, User
-from . import READER_ROLES, RESTORER_ROLES, WRITER_ROLES, bp, cards, store
-from .access import get_readable_or_404, readable, writable_agencies
+from . import bp
 from .display import compare, describe
 from .forms import AccompanimentForm
-from .validation import Reference, judge
 
 PAGE_SIZE = 50
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 
 from ..i18n import _
-from ..records.validation import whole_number
+from ..accompaniments.judge import whole_number
 
 
 # More than any tablet could hold; keeps the number inside a database integer.

@@ -19,10 +19,11 @@ import sqlalchemy.orm as so
 from ..extensions import db
 from ..i18n import _
 from ..models import Accompaniment, Device, User, utcnow
-from ..records import RESTORER_ROLES, WRITER_ROLES, store
-from ..records.bulk import insert_many
-from ..records.text import FORBIDDEN_CHARS
-from ..records.validation import Reference, judge, judge_moment, message, whole_number
+from ..accompaniments import store
+from ..accompaniments.access import RESTORER_ROLES, WRITER_ROLES
+from ..accompaniments.bulk import insert_many
+from ..accompaniments.text import FORBIDDEN_CHARS
+from ..accompaniments.judge import Reference, judge, judge_moment, message, whole_number
 from .envelope import Push, PushedRecord
 
 

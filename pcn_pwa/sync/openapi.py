@@ -4,8 +4,8 @@ Written by hand from the sync contract; tests check that the app's answers confo
 (and schemathesis throws generated requests at it).
 """
 
-from .. import vocabulary as vocab
-from ..records.cards import ALPHABET, CODE_LENGTH
+from ..accompaniments import vocabulary as vocab
+from ..accompaniments.cards import ALPHABET, CODE_LENGTH
 
 ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 

@@ -5,11 +5,11 @@ import json
 
 import sqlalchemy as sa
 
-from .. import vocabulary as vocab
+from ..accompaniments import vocabulary as vocab
 from ..extensions import db
 from ..i18n import available_locales, get_locale, gettext, language_name
 from ..models import Agency, Commune, Partner, Procedure, Topic
-from ..records.validation import client_rules
+from ..accompaniments.judge import client_rules
 
 # Contract field -> vocabulary, for the "choices" of every enumerated field.
 CHOICE_LISTS = {**vocab.FIELD_VOCABULARIES, "redirect_places": vocab.REDIRECT_PLACES}

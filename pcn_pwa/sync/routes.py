@@ -86,7 +86,7 @@ def pull():
 
     from ..auth.guard import deny_forbidden
     from ..models import Accompaniment
-    from ..records.access import readable
+    from ..accompaniments.access import readable
 
     if current_user.role == "partner":
         return deny_forbidden()

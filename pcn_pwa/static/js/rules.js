@@ -1,4 +1,4 @@
-// The record judge on the tablet: the same rules as the server's (records/validation.py),
+// The record judge on the tablet: the same rules as the server's (accompaniments/judge.py),
 // received as data from /api/v1/reference, so a record is checked before it is queued.
 // The server judges again on arrival. tests/test_judge_parity.py runs every case of
 // tests/judge_cases.json through the server's judge and, with tests/js/judge_parity.test.mjs,
@@ -6,7 +6,7 @@
 //
 // JavaScript's own ideas of white space (String.prototype.trim, \s), of a year (Date.UTC reads
 // 0–99 as 1900–1999) and of a length (UTF-16 units) are not Python's: this file uses the server's
-// lists (rules.text, from records/text.py) and counts code points, as Python does.
+// lists (rules.text, from accompaniments/text.py) and counts code points, as Python does.
 
 // The one grammar of a moment, the server's MOMENT_RE: date, time to the minute at least, up to
 // six decimals of a second, and an offset (Z, ±HH, ±HHMM or ±HH:MM).
@@ -53,7 +53,7 @@ export function parseMoment(text) {
   return date.getTime() + (minutes * 60 + +second) * 1000 + Number(fraction.padEnd(6, '0')) / 1000;
 }
 
-/** The server's text tools (records/text.py) built from ``rules.text``. */
+/** The server's text tools (accompaniments/text.py) built from ``rules.text``. */
 export function textTools(text) {
   const spaces = new Set(text.spaces); // all in the BMP: one UTF-16 unit each
   const forbidden = new RegExp(text.forbidden, 'u');
@@ -76,7 +76,7 @@ export function textTools(text) {
   return {trim, clean, echo, isForbidden: (value) => forbidden.test(value)};
 }
 
-// Follow-up card codes: Crockford base 32 and a Luhn mod 32 check character (records/cards.py).
+// Follow-up card codes: Crockford base 32 and a Luhn mod 32 check character (accompaniments/cards.py).
 export function cardTools(card) {
   const base = card.alphabet.length;
   const separators = new Set(card.separators);

@@ -4,7 +4,7 @@ Codes are what records store and tablets send; labels are French source strings,
 translated at display time. The order is the order shown in the form.
 """
 
-from .i18n import N_
+from ..i18n import N_
 
 KINDS = {
     "individual": N_("Accompagnement individuel"),

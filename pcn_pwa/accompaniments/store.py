@@ -83,7 +83,7 @@ class StaleVersion(Exception):
 
 def comparable(data: dict) -> dict:
     """A record's data in a form where equal meaning gives equal values (list order, time zone)."""
-    from .validation import parse_datetime
+    from .judge import parse_datetime
 
     result = {}
     for key, value in data.items():

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from .. import vocabulary as vocab
+from . import vocabulary as vocab
 from ..extensions import db
 from ..i18n import N_, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic

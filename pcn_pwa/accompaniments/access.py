@@ -8,6 +8,12 @@ from flask import abort
 from ..extensions import db
 from ..models import Accompaniment, Agency, User
 
+# Who may do what: a record belongs to its agency; coordinators read all and write none;
+# partner users read no record, only figures.
+WRITER_ROLES = ("advisor", "manager", "admin")
+READER_ROLES = ("advisor", "manager", "coordinator", "admin")
+RESTORER_ROLES = ("manager", "admin")
+
 
 def readable(user: User, query: sa.Select) -> sa.Select:
     """Limit a query on accompaniments to what ``user`` may read."""
