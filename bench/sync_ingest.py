@@ -10,8 +10,8 @@ For each database kind asked (SQLite, PostgreSQL or both) this:
    ``GET /api/v1/me`` and pushes N generated records in batches as gzip JSON to
    ``POST /api/v1/sync``; every result must be ``created``. Then it pushes the same batches again
    (a retry after lost answers): every result must be ``unchanged``;
-3. raw baseline: judges the same records in-process (``validation.judge``), builds the very row
-   dicts the sync path writes (``Accompaniment.columns_from`` and ``store.link_rows``), and inserts
+3. raw baseline: judges the same records in-process (``judge.judge``), builds the very row
+   dicts the sync path writes (``store.new_row`` and ``store.link_rows``), and inserts
    them into the second database with SQLAlchemy Core ``connection.execute(insert(table), rows)``,
    batches of the same size, one commit per batch. Only the inserts are timed;
 4. checks both databases hold the same N rows and link rows, and prints one table.
@@ -525,12 +525,9 @@ def raw_rows(database_url: str, records: list[dict], device_id: str):
                 if not judgement.valid:
                     raise BenchError(f"generated record {record['id']} is invalid: {judgement.errors}")
                 record_id = uuid.UUID(record["id"])
-                row = Accompaniment.columns_from(judgement.clean)
-                row.update(id=record_id, version=1, change_seq=seq, deleted=False, created_by_id=user_id,
-                           updated_by_id=user_id, device_id=device,
-                           client_updated_at=parse_datetime(record["client_updated_at"]),
-                           created_at=now, updated_at=now, received_at=now)
-                rows.append(row)
+                new = store.NewRecord(record_id, judgement.clean,
+                                      client_updated_at=parse_datetime(record["client_updated_at"]))
+                rows.append(store.new_row(new, user_id, seq, device, now))  # the store's own row builder
                 links.append(store.link_rows(record_id, judgement.clean))
             return Accompaniment.__table__, rows, links
         finally:

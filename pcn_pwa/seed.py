@@ -124,16 +124,39 @@ def seed_demo(now: datetime | None = None, days: int = 91) -> SeedReport:
     if not already:
         now = now or datetime.now(timezone.utc)
         generator = DemoGenerator(random.Random(2026), advisors)
-        records = generator.records(now, days)
-        from .accompaniments.store import reserve_changes
-
-        first = reserve_changes(len(records))
-        for offset, record in enumerate(records):
-            record.change_seq = first + offset
-        db.session.add_all(records)
-        report.add("demo accompaniments", len(records))
+        report.add("demo accompaniments", write_demo_records(generator.records(now, days), advisors, now))
     db.session.commit()
     return report
+
+
+def write_demo_records(records: list[DemoRecord], advisors: dict[str, User], now: datetime) -> int:
+    """Judge the demo records like any other and write them through the store, each by its
+    agency's advisor: demo data follow the same rules as an advisor's."""
+    from .accompaniments.judge import Reference, judge
+    from .accompaniments.store import Writer
+
+    reference = Reference.load()
+    writers: dict[str, Writer] = {}
+    for demo in records:
+        judgement = judge(demo.data, reference, now=now)
+        if not judgement.valid:
+            raise ValueError(f"demo record {demo.id} breaks the rules: {judgement.errors}")
+        advisor = advisors[demo.data["agency"]]
+        writer = writers.setdefault(advisor.username, Writer(advisor, now=now))
+        writer.create(judgement.clean, demo.id, made_at=demo.made_at, received_at=demo.received_at)
+    for writer in writers.values():
+        writer.flush()
+    return len(records)
+
+
+@dataclass
+class DemoRecord:
+    """A demo accompaniment as a tablet would send it, with when it was made and received."""
+
+    id: uuid.UUID
+    data: dict
+    made_at: datetime
+    received_at: datetime
 
 
 class DemoGenerator:
@@ -156,9 +179,8 @@ class DemoGenerator:
     def __init__(self, rng: random.Random, advisors: dict[str, User]):
         self.rng = rng
         self.advisors = advisors
-        self.partners = {p.code: p for p in db.session.scalars(sa.select(Partner))}
         self.procedures = list(db.session.scalars(sa.select(Procedure).order_by(Procedure.code)))
-        self.topics = {t.code: t for t in db.session.scalars(sa.select(Topic))}
+        self.topics = list(db.session.scalars(sa.select(Topic.code).order_by(Topic.code)))
         self.agencies = {a.code: a for a in db.session.scalars(sa.select(Agency))}
         communes = list(db.session.scalars(sa.select(Commune.code).order_by(Commune.code)))
         self.communes = communes
@@ -167,7 +189,7 @@ class DemoGenerator:
         values, weights = zip(*weighted)
         return self.rng.choices(values, weights)[0]
 
-    def records(self, now: datetime, days: int) -> list[Accompaniment]:
+    def records(self, now: datetime, days: int) -> list[DemoRecord]:
         today = now.astimezone(NOUMEA).date()
         made = []
         for back in range(days, -1, -1):
@@ -187,58 +209,50 @@ class DemoGenerator:
                     made.append(self.record(agency_code, local))
         return made
 
-    def record(self, agency_code: str, local: datetime) -> Accompaniment:
+    def record(self, agency_code: str, local: datetime) -> DemoRecord:
+        """One accompaniment, in the contract's shape (``data``)."""
         rng = self.rng
-        advisor = self.advisors[agency_code]
+        record_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         kind = self.pick(self.KINDS)
         agency = self.agencies[agency_code]
-        record = Accompaniment(
-            id=uuid.UUID(int=rng.getrandbits(128), version=4),
-            version=1,
-            agency_code=agency_code,
-            kind=kind,
-            occurred_at=local.astimezone(timezone.utc),
-            created_by_id=advisor.id,
-            updated_by_id=advisor.id,
-            received_at=local.astimezone(timezone.utc) + timedelta(minutes=rng.randint(1, 600)),
-            created_at=local.astimezone(timezone.utc),
-            updated_at=local.astimezone(timezone.utc),
-            age_band=self.pick(self.AGE_BANDS),
-            gender=self.pick([("f", 55), ("m", 40), ("unknown", 5)]),
-            status=self.pick(self.STATUSES),
-            situations=[s for s, p in [("social_difficulty", 0.2), ("disability", 0.05),
-                                       ("no_computer_at_home", 0.45), ("no_internet_at_home", 0.3)]
-                        if rng.random() < p],
-            commune_code=agency.commune_code if rng.random() < 0.8 else rng.choice(self.communes),
-            returning_visit=rng.random() < 0.45,
-            equipment=[self.pick(self.EQUIPMENT)],
-        )
+        received = local.astimezone(timezone.utc) + timedelta(minutes=rng.randint(1, 600))
+        data = {
+            "agency": agency_code,
+            "kind": kind,
+            "occurred_at": local.isoformat(),
+            "beneficiary": {
+                "age_band": self.pick(self.AGE_BANDS),
+                "gender": self.pick([("f", 55), ("m", 40), ("unknown", 5)]),
+                "status": self.pick(self.STATUSES),
+                "situations": [s for s, p in [("social_difficulty", 0.2), ("disability", 0.05),
+                                              ("no_computer_at_home", 0.45), ("no_internet_at_home", 0.3)]
+                               if rng.random() < p],
+                "commune": agency.commune_code if rng.random() < 0.8 else rng.choice(self.communes),
+                "returning": rng.random() < 0.45,
+            },
+            "equipment": [self.pick(self.EQUIPMENT)],
+        }
+        demo = DemoRecord(record_id, data, local.astimezone(timezone.utc), received)
         if kind == "workshop":
             title, level, topics = rng.choice(self.WORKSHOPS)
-            record.workshop_title, record.workshop_level = title, level
-            record.participants = rng.randint(3, 10)
-            record.duration_minutes = rng.choice([60, 90, 120])
-            record.topics = [self.topics[t] for t in topics]
-            record.equipment = ["agency_tablet"]
-            return record
+            data.update(workshop_title=title, workshop_level=level, participants=rng.randint(3, 10),
+                        duration_minutes=rng.choice([60, 90, 120]), topics=topics, equipment=["agency_tablet"])
+            return demo
         if kind == "free_access":
-            record.duration_minutes = rng.choice([15, 30, 45, 60])
-            record.topics = [self.topics[rng.choice(["BROWSING", "JOB_SEARCH", "DOCUMENTS", "OFFICE"])]]
-            record.equipment = ["agency_computer"]
-            return record
+            data.update(duration_minutes=rng.choice([15, 30, 45, 60]), equipment=["agency_computer"],
+                        topics=[rng.choice(["BROWSING", "JOB_SEARCH", "DOCUMENTS", "OFFICE"])])
+            return demo
         procedure = rng.choice(self.procedures)
-        record.procedures = [procedure]
-        record.partners = [self.partners[procedure.partner_code]]
+        data.update(procedures=[procedure.code], partners=[procedure.partner_code])
         if rng.random() < 0.4:
-            record.topics = [self.topics[rng.choice(list(self.topics))]]
+            data["topics"] = [rng.choice(self.topics)]
         if kind == "quick_help":
-            record.duration_minutes = rng.choice([5, 5, 15])
-            return record
-        record.duration_minutes = rng.choice([15, 30, 30, 45, 60, 90])
-        record.autonomy = self.pick(self.AUTONOMY)
-        record.outcome = self.pick(self.OUTCOMES)
-        if record.outcome in ("must_return", "not_possible", "to_finish_alone") and rng.random() < 0.7:
-            record.blockers = [rng.choice(self.BLOCKERS)]
-        if record.outcome == "redirected":
-            record.redirected_to = rng.choice([procedure.partner_code, "social_services", "town_hall"])
-        return record
+            data["duration_minutes"] = rng.choice([5, 5, 15])
+            return demo
+        data.update(duration_minutes=rng.choice([15, 30, 30, 45, 60, 90]), autonomy=self.pick(self.AUTONOMY),
+                    outcome=self.pick(self.OUTCOMES))
+        if data["outcome"] in ("must_return", "not_possible", "to_finish_alone") and rng.random() < 0.7:
+            data["blockers"] = [rng.choice(self.BLOCKERS)]
+        if data["outcome"] == "redirected":
+            data["redirected_to"] = rng.choice([procedure.partner_code, "social_services", "town_hall"])
+        return demo

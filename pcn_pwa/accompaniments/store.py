@@ -1,12 +1,14 @@
 """Writing accompaniments: create, change over a known version, soft delete and restore.
 
-The form and the sync API both write through here, so versions and authorship follow one rule:
-every stored change raises ``version`` by one and records who made it.
+Every entry point writes through here (the form, the sync API, the demo seed), so versions,
+change numbers and authorship follow one rule: every stored change raises ``version`` by one,
+takes the next change number and records who made it.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ from ..models import (
     accompaniment_topic,
     utcnow,
 )
+from .bulk import insert_many
 
 
 def _ensure_counter() -> None:
@@ -112,42 +115,103 @@ def same_data(record: Accompaniment, clean: dict) -> bool:
     return comparable(record.to_data()) == comparable(clean)
 
 
-def create(
-    user: User,
-    clean: dict,
-    record_id: uuid.UUID | None = None,
-    *,
-    device_id: uuid.UUID | None = None,
-    client_updated_at: datetime | None = None,
-) -> Accompaniment:
-    """A new record at version 1 (the caller commits)."""
-    now = utcnow()
-    record = Accompaniment(
-        id=record_id or uuid.uuid4(),
-        version=1,
-        created_by_id=user.id,
-        updated_by_id=user.id,
-        device_id=device_id,
-        client_updated_at=client_updated_at,
-        created_at=now,
-        updated_at=now,
-        received_at=now,
-    )
-    record.apply(clean)
-    record.change_seq = reserve_changes(1)
-    db.session.add(record)
-    return record
+def new_row(new: NewRecord, user_id: int, change_seq: int, device_id: uuid.UUID | None, now: datetime) -> dict:
+    """The accompaniment row of a new record: the one row builder of every entry point."""
+    row = Accompaniment.columns_from(new.clean)
+    made = new.made_at or now
+    row.update(id=new.id, version=new.version, change_seq=change_seq, deleted=new.deleted, created_by_id=user_id,
+               updated_by_id=user_id, device_id=device_id, client_updated_at=new.client_updated_at,
+               created_at=made, updated_at=made, received_at=new.received_at or now)
+    return row
 
 
-def update(
-    record: Accompaniment,
-    user: User,
-    clean: dict,
-    base_version: int,
-    *,
-    device_id: uuid.UUID | None = None,
-    client_updated_at: datetime | None = None,
-) -> bool:
+@dataclass
+class NewRecord:
+    """A record a ``Writer`` creates; written in bulk when the writer flushes."""
+
+    id: uuid.UUID
+    clean: dict
+    version: int = 1
+    deleted: bool = False
+    client_updated_at: datetime | None = None
+    made_at: datetime | None = None  # when it was made, if not now (demo data, imports)
+    received_at: datetime | None = None
+
+    @property
+    def agency_code(self) -> str:
+        return self.clean["agency"]
+
+    def to_data(self) -> dict:
+        return data_of(self.clean)
+
+
+class Writer:
+    """The one write path: every entry point (the form, a sync push, the demo seed) creates and
+    changes records through a writer, so versions, change numbers and authorship follow one rule.
+
+    New records go in with bulk inserts, changes through the ORM; ``flush`` hands out the change
+    numbers in one block, under the change counter's lock (held until the caller commits).
+    """
+
+    def __init__(self, user: User, *, device_id: uuid.UUID | None = None, now: datetime | None = None):
+        self.user, self.device_id, self.now = user, device_id, now or utcnow()
+        self.new: dict[uuid.UUID, NewRecord] = {}
+        self.changed: list[Accompaniment] = []
+
+    def create(self, clean: dict, record_id: uuid.UUID | None = None, **details) -> NewRecord:
+        """A new record at version 1 (``details``: deleted, client_updated_at, made_at, received_at)."""
+        new = NewRecord(record_id or uuid.uuid4(), clean, **details)
+        self.new[new.id] = new
+        return new
+
+    def change(self, record: Accompaniment | NewRecord, clean: dict | None, *, deleted: bool | None = None,
+               client_updated_at: datetime | None = None) -> int:
+        """The next version of ``record`` (stored, or created by this writer); returns its number."""
+        if isinstance(record, NewRecord):  # a second change in the same batch: still one new row
+            record.clean = clean or record.clean
+        elif clean is not None:
+            record.apply(clean)
+        if deleted is not None:
+            record.deleted = deleted
+        record.version += 1
+        if isinstance(record, Accompaniment):
+            record.device_id = self.device_id or record.device_id
+            record.client_updated_at = client_updated_at or record.client_updated_at
+            if record not in self.changed:
+                self.changed.append(record)
+        return record.version
+
+    def flush(self) -> None:
+        """Write what was created and changed, with change numbers in one reserved block."""
+        seq = reserve_changes(len(self.new) + len(self.changed))
+        rows, links = [], {}
+        for new in self.new.values():
+            rows.append(new_row(new, self.user.id, seq, self.device_id, self.now))
+            seq += 1
+            for table, table_rows in link_rows(new.id, new.clean).items():
+                links.setdefault(table, []).extend(table_rows)
+        if rows:
+            connection = db.session.connection()
+            insert_many(connection, Accompaniment.__table__, rows)
+            for table, table_rows in links.items():
+                insert_many(connection, table, table_rows)
+        for record in self.changed:
+            record.change_seq = seq
+            record.updated_by_id = self.user.id
+            record.updated_at = record.received_at = self.now
+            seq += 1
+        self.new, self.changed = {}, []
+
+
+def create(user: User, clean: dict, record_id: uuid.UUID | None = None) -> Accompaniment:
+    """One new record at version 1, as the form makes it (the caller commits)."""
+    writer = Writer(user)
+    new = writer.create(clean, record_id)
+    writer.flush()
+    return db.session.get(Accompaniment, new.id)
+
+
+def update(record: Accompaniment, user: User, clean: dict, base_version: int) -> bool:
     """Store ``clean`` over ``record`` if it is still at ``base_version``.
 
     Returns False when the data are already the stored ones (nothing written). Raises
@@ -159,8 +223,9 @@ def update(
         return False
     if record.version != base_version:
         raise StaleVersion(record)
-    record.apply(clean)
-    touch(record, user, device_id=device_id, client_updated_at=client_updated_at)
+    writer = Writer(user)
+    writer.change(record, clean)
+    writer.flush()
     return True
 
 
@@ -172,19 +237,7 @@ def set_deleted(record: Accompaniment, user: User, deleted: bool, base_version: 
         return False
     if base_version is not None and record.version != base_version:
         raise StaleVersion(record)
-    record.deleted = deleted
-    touch(record, user)
+    writer = Writer(user)
+    writer.change(record, None, deleted=deleted)
+    writer.flush()
     return True
-
-
-def touch(record: Accompaniment, user: User, *, change_seq=None, device_id=None, client_updated_at=None) -> None:
-    """Mark a stored record as changed by ``user``: next version, next change number."""
-    record.version += 1
-    record.change_seq = change_seq if change_seq is not None else reserve_changes(1)
-    record.updated_by_id = user.id
-    record.updated_at = utcnow()
-    record.received_at = record.updated_at
-    if device_id is not None:
-        record.device_id = device_id
-    if client_updated_at is not None:
-        record.client_updated_at = client_updated_at

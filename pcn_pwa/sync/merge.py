@@ -3,8 +3,8 @@
 Writers are serialised by the change counter's lock (``store.lock_changes``): once it is held,
 what this batch reads of existing records is what it writes over, so a retried push gives
 ``unchanged``, two pushes of one new id make one row, and a stale ``base_version`` gives
-``conflict`` instead of overwriting. New records go in with bulk inserts; the rare updates
-go through the ORM.
+``conflict`` instead of overwriting. Every record is judged before anything is written; the
+writing itself is the store's (``store.Writer``), as for the form.
 """
 
 from __future__ import annotations
@@ -16,39 +16,26 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..extensions import db
-from ..i18n import _
-from ..models import Accompaniment, Device, User, utcnow
 from ..accompaniments import store
 from ..accompaniments.access import RESTORER_ROLES, WRITER_ROLES
-from ..accompaniments.bulk import insert_many
-from ..accompaniments.text import FORBIDDEN_CHARS
 from ..accompaniments.judge import Reference, judge, judge_moment, message, whole_number
+from ..accompaniments.text import FORBIDDEN_CHARS
+from ..extensions import db
+from ..i18n import _
+from ..models import Accompaniment, Device, User
 from .envelope import Push, PushedRecord
-
-
-@dataclass
-class NewRecord:
-    """A record this batch creates; written in bulk at the end."""
-
-    id: uuid.UUID
-    clean: dict
-    version: int = 1
-    deleted: bool = False
-    client_updated_at: datetime | None = None
-
-    def to_data(self) -> dict:
-        return store.data_of(self.clean)
 
 
 @dataclass
 class Batch:
     user: User
     push: Push
-    now: datetime
+    writer: store.Writer
     results: list[dict] = field(default_factory=list)
-    new: dict[uuid.UUID, NewRecord] = field(default_factory=dict)
-    changed: list[Accompaniment] = field(default_factory=list)
+
+    @property
+    def now(self) -> datetime:
+        return self.writer.now
 
 
 def _record_fields(raw: dict, now: datetime) -> tuple[dict, int, bool, datetime | None]:
@@ -97,8 +84,7 @@ def _decide(batch: Batch, pushed: PushedRecord, current, reference: Reference) -
     user, record_id, raw = batch.user, pushed.id, pushed.raw
     if user.role not in WRITER_ROLES:
         return _forbidden(record_id, _("Votre rôle ne permet pas d’enregistrer des accompagnements."))
-    current_agency = current.clean["agency"] if isinstance(current, NewRecord) else getattr(current, "agency_code", None)
-    if current is not None and not user.may_write_records_of(current_agency):
+    if current is not None and not user.may_write_records_of(current.agency_code):
         return _forbidden(record_id, _("Cet identifiant appartient à un accompagnement d’une autre agence."))
     errors, base_version, deleted, client_updated_at = _record_fields(raw, batch.now)
     data = raw.get("data")
@@ -113,7 +99,7 @@ def _decide(batch: Batch, pushed: PushedRecord, current, reference: Reference) -
         return _forbidden(record_id, _("Vous ne pouvez enregistrer que pour votre agence."))
 
     if current is None:
-        batch.new[record_id] = NewRecord(record_id, clean, deleted=deleted, client_updated_at=client_updated_at)
+        batch.writer.create(clean, record_id, deleted=deleted, client_updated_at=client_updated_at)
         return {"id": str(record_id), "status": "created", "version": 1}
 
     same = clean is None or store.comparable(current.to_data()) == store.comparable(store.data_of(clean))
@@ -124,47 +110,8 @@ def _decide(batch: Batch, pushed: PushedRecord, current, reference: Reference) -
     if current.deleted and not deleted and user.role not in RESTORER_ROLES:
         return _forbidden(record_id, _("Cet accompagnement est supprimé : un responsable peut le restaurer."))
 
-    if isinstance(current, NewRecord):  # a second change to a record this same batch creates
-        current.clean = clean or current.clean
-        current.deleted = deleted
-        current.version += 1
-    else:
-        if clean is not None:
-            current.apply(clean)
-        current.deleted = deleted
-        current.version += 1  # change number, author and times are set when writing
-        current.device_id = batch.push.device_id or current.device_id
-        current.client_updated_at = client_updated_at or current.client_updated_at
-        if current not in batch.changed:
-            batch.changed.append(current)
-    return {"id": str(record_id), "status": "updated", "version": current.version}
-
-
-def _write(batch: Batch) -> None:
-    """Write the batch's new and changed records, with change numbers in one reserved block."""
-    count = len(batch.new) + len(batch.changed)
-    seq = store.reserve_changes(count)
-    now, user, device_id = batch.now, batch.user, batch.push.device_id
-    rows, links = [], {}
-    for new in batch.new.values():
-        row = Accompaniment.columns_from(new.clean)
-        row.update(id=new.id, version=new.version, change_seq=seq, deleted=new.deleted,
-                   created_by_id=user.id, updated_by_id=user.id, device_id=device_id,
-                   client_updated_at=new.client_updated_at, created_at=now, updated_at=now, received_at=now)
-        rows.append(row)
-        seq += 1
-        for table, table_rows in store.link_rows(new.id, new.clean).items():
-            links.setdefault(table, []).extend(table_rows)
-    if rows:
-        connection = db.session.connection()
-        insert_many(connection, Accompaniment.__table__, rows)
-        for table, table_rows in links.items():
-            insert_many(connection, table, table_rows)
-    for record in batch.changed:
-        record.change_seq = seq
-        record.updated_by_id = user.id
-        record.updated_at = record.received_at = now
-        seq += 1
+    version = batch.writer.change(current, clean, deleted=deleted, client_updated_at=client_updated_at)
+    return {"id": str(record_id), "status": "updated", "version": version}
 
 
 def _record_device(batch: Batch) -> None:
@@ -187,13 +134,13 @@ def _record_device(batch: Batch) -> None:
 
 def apply_push(user: User, push: Push) -> list[dict]:
     """Merge ``push`` for ``user`` and return one result per record, in order (caller commits)."""
-    batch = Batch(user=user, push=push, now=utcnow())
+    batch = Batch(user=user, push=push, writer=store.Writer(user, device_id=push.device_id))
     reference = Reference.load()
     store.lock_changes()
     existing = _load_existing(list({record.id for record in push.records}))
     for pushed in push.records:
-        current = batch.new.get(pushed.id) or existing.get(pushed.id)
+        current = batch.writer.new.get(pushed.id) or existing.get(pushed.id)
         batch.results.append(_decide(batch, pushed, current, reference))
-    _write(batch)
+    batch.writer.flush()
     _record_device(batch)
     return batch.results
