@@ -178,7 +178,54 @@ SCHEMAS = {
         "properties": {"records": {"type": "array", "items": ref("PulledRecord")},
                        "cursor": {"type": "string", "pattern": "^[0-9]+$"}, "more": {"type": "boolean"}},
     },
+    "Count": {"type": ["integer", "null"], "minimum": 0,
+              "description": "null when hidden as a small cell (partner users, counts 1 to 4)."},
+    "StatsResponse": {
+        "type": "object",
+        "required": ["filters", "totals", "breakdowns", "series", "autonomy_progress", "generated_at"],
+        "properties": {
+            "filters": {"type": "object", "required": ["from", "to", "agency", "partner", "kind"],
+                        "properties": {"from": {"type": "string", "format": "date"},
+                                       "to": {"type": "string", "format": "date"},
+                                       "agency": {"type": "array", "items": {"type": "string"}},
+                                       "partner": {"type": "array", "items": {"type": "string"}},
+                                       "kind": {"type": "array", "items": {"type": "string"}}}},
+            "totals": {"type": "object", "required": ["records", "people", "minutes", "returning", "cards"],
+                       "properties": {"records": ref("Count"), "people": ref("Count"),
+                                      "minutes": {"type": "integer", "minimum": 0}, "returning": ref("Count"),
+                                      "cards": ref("Count"), "suppressed": {"type": "boolean"}}},
+            "breakdowns": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                "type": "object", "required": ["code", "label", "records", "people"],
+                "properties": {"code": {"type": "string"}, "label": {"type": "string"}, "records": ref("Count"),
+                               "people": ref("Count"), "suppressed": {"type": "boolean"}}}}},
+            "series": {"type": "object", "required": ["interval", "points"], "properties": {
+                "interval": {"type": "string", "enum": ["week", "month"]},
+                "points": {"type": "array", "items": {
+                    "type": "object", "required": ["start", "records", "people"],
+                    "properties": {"start": {"type": "string", "format": "date"}, "records": ref("Count"),
+                                   "people": ref("Count"), "suppressed": {"type": "boolean"}}}}}},
+            "autonomy_progress": {"type": "object", "required": ["cards", "up", "same", "down"],
+                                  "properties": {"cards": ref("Count"), "up": ref("Count"), "same": ref("Count"),
+                                                 "down": ref("Count"), "suppressed": {"type": "boolean"}}},
+            "generated_at": {"type": "string", "format": "date-time"},
+        },
+    },
 }
+
+_DAY_PARAMETER = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_CODES_PARAMETER = {"type": "array", "items": {"type": "string"}}
+SCOPE_PARAMETERS = [
+    {"name": "from", "in": "query", "required": False, "schema": _DAY_PARAMETER,
+     "description": "First local day (Nouméa) counted; default 1 January of the year of `to`."},
+    {"name": "to", "in": "query", "required": False, "schema": _DAY_PARAMETER,
+     "description": "Last local day counted (inclusive); default today."},
+    {"name": "agency", "in": "query", "required": False, "schema": _CODES_PARAMETER, "explode": True,
+     "description": "Agency codes; default every agency the user may see."},
+    {"name": "partner", "in": "query", "required": False, "schema": _CODES_PARAMETER, "explode": True,
+     "description": "A record counts when it lists any of these partners."},
+    {"name": "kind", "in": "query", "required": False, "schema": {"type": "array", "items": _codes(vocab.KINDS)},
+     "explode": True},
+]
 
 
 def openapi_document() -> dict:
@@ -243,6 +290,21 @@ def openapi_document() -> dict:
                         "schema": ref("PullResponse")}}},
                     "400": _error_response("A bad `since` or `limit`"),
                     "403": _error_response("Partner users read no record (`forbidden`)"),
+                    **ERRORS,
+                },
+            }},
+            "/api/v1/stats": {"get": {
+                "operationId": "stats",
+                "summary": "The figures of the records in scope (totals, breakdowns, series, autonomy progress)",
+                "parameters": [*SCOPE_PARAMETERS,
+                               {"name": "interval", "in": "query", "required": False,
+                                "schema": {"type": "string", "enum": ["week", "month"]},
+                                "description": "Default: week for at most 182 days, else month."}],
+                "responses": {
+                    "200": {"description": "The figures; partner users get small cells hidden",
+                            "content": {"application/json": {"schema": ref("StatsResponse")}}},
+                    "400": _error_response("A bad parameter (the message names it)"),
+                    "403": _error_response("An agency or partner outside the user's reach (`forbidden`)"),
                     **ERRORS,
                 },
             }},
