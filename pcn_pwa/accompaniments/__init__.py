@@ -2,6 +2,7 @@
 
 No views here. ``vocabulary`` (the closed lists), ``judge`` (is a record valid: one judge for
 the form, the sync API and, as data, the tablets), ``text`` (text as both judges see it),
-``cards`` (follow-up card codes), ``access`` (who reads and writes what), ``store`` (the one
-write path: create, update, delete and restore, in bulk for a push) and ``bulk`` (its insert).
+``cards`` (follow-up card codes), ``display`` (a record in words), ``access`` (who reads and
+writes what), ``store`` (the one write path: create, update, delete and restore, in bulk for a
+push) and ``bulk`` (its insert).
 """

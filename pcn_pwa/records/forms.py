@@ -18,7 +18,7 @@ from ..extensions import db
 from ..forms import PCNForm, typed_int
 from ..i18n import _, _l, display_timezone, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
-from .display import FIELD_LABELS as L
+from ..accompaniments.display import FIELD_LABELS as L
 
 
 class ChipsField(SelectMultipleField):

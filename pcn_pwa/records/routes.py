@@ -16,7 +16,7 @@ from ..forms import typed_int
 from ..i18n import _, display_timezone
 from ..models import Accompaniment, Agency, User
 from . import bp
-from .display import compare, describe
+from ..accompaniments.display import compare, describe
 from .forms import AccompanimentForm
 
 PAGE_SIZE = 50

@@ -212,6 +212,14 @@ SCHEMAS = {
     },
 }
 
+EXPORTS = [
+    ("accompaniments.csv", "export_records_csv", "The records in scope, one row each (UTF-8 with BOM, `;`, CRLF)",
+     "text/csv"),
+    ("accompaniments.xlsx", "export_records_xlsx", "The records in scope as a workbook",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("stats.xlsx", "export_stats_xlsx", "The figures of /api/v1/stats for the same scope, as a workbook",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+]
 _DAY_PARAMETER = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 _CODES_PARAMETER = {"type": "array", "items": {"type": "string"}}
 SCOPE_PARAMETERS = [
@@ -308,6 +316,18 @@ def openapi_document() -> dict:
                     **ERRORS,
                 },
             }},
+            **{f"/api/v1/exports/{name}": {"get": {
+                "operationId": operation,
+                "summary": summary,
+                "parameters": SCOPE_PARAMETERS,
+                "responses": {
+                    "200": {"description": "The file, streamed (`Content-Disposition: attachment`)",
+                            "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}}},
+                    "400": _error_response("A bad parameter (the message names it)"),
+                    "403": _error_response("Out of the user's reach; partner users get no record (`forbidden`)"),
+                    **ERRORS,
+                },
+            }} for name, operation, summary, mimetype in EXPORTS},
         },
         "components": {
             "schemas": SCHEMAS,

@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import g
 
-from ..accompaniments import cards
-from ..accompaniments import vocabulary as vocab
 from ..extensions import db
 from ..i18n import _, _l, format_datetime, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
+from . import cards
+from . import vocabulary as vocab
 
 # Every field of a record, in reading order, with its name in the interface.
 FIELD_LABELS = {

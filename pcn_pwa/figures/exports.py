@@ -1,0 +1,213 @@
+"""The three downloads of the figures contract: the records in scope as CSV and XLSX, and the
+figures of /api/v1/stats as XLSX.
+
+Records are read in pages of ``PAGE`` (keyset on the local time and id, oldest first), so the
+server's memory does not grow with their number: the CSV is streamed as it is written; the
+XLSX is written by XlsxWriter in constant-memory mode to a temporary file, then streamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..accompaniments import cards
+from ..accompaniments.display import FIELD_LABELS, code_label, value_of
+from ..extensions import db
+from ..i18n import _, display_timezone
+from ..models import Accompaniment
+from .counting import DIMENSIONS, LINKS, in_scope
+from .scope import Scope
+
+PAGE = 1000
+# Every field of the form but the notes, which never leave the server.
+EXPORTED = [path for path in FIELD_LABELS if path != "notes"]
+NUMBERS = {"duration_minutes", "participants"}
+# What a spreadsheet would take for the start of a formula (formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_LINK_FIELD = {"partners": "partner", "procedures": "procedure", "topics": "topic"}
+
+
+def protect(text: str) -> str:
+    """``text`` as a spreadsheet shows it and never runs it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def header() -> list[str]:
+    return ["id"] + [str(FIELD_LABELS[path]) for path in EXPORTED]
+
+
+def _data(record, links: dict) -> dict:
+    """A row of the table as the contract's data (what the labels are looked up from)."""
+    data = {name: getattr(record, name) for name in Accompaniment.SCALAR_FIELDS}
+    data["agency"] = record.agency_code
+    data["occurred_at"] = record.occurred_at
+    data["beneficiary"] = {key: getattr(record, column) for key, column in Accompaniment.BENEFICIARY_FIELDS.items()}
+    for field, dimension in _LINK_FIELD.items():
+        data[field] = sorted(links.get((dimension, record.id), []))
+    return data
+
+
+def cell(path: str, value):
+    """One exported value: words for codes, local time, numbers as numbers (None when empty)."""
+    if value is None or value == [] or value == "":
+        return None
+    if path == "occurred_at":
+        return value.astimezone(display_timezone()).replace(tzinfo=None)
+    if path in NUMBERS:
+        return value
+    if path == "beneficiary.returning":
+        return _("oui") if value else _("non")
+    if path == "beneficiary.card":
+        return cards.display(value)
+    if isinstance(value, list):
+        return ", ".join(code_label(path, code) for code in value)
+    if path in ("procedure_detail", "workshop_title"):
+        return value
+    return code_label(path, value)
+
+
+def record_rows(scope: Scope):
+    """``[id, values…]`` of every record in scope, oldest first, a page at a time."""
+    table = Accompaniment.__table__
+    ids = in_scope(scope)
+    after = None
+    while True:
+        query = sa.select(table).where(table.c.id.in_(ids)).order_by(table.c.occurred_at, table.c.id).limit(PAGE)
+        if after is not None:
+            query = query.where(sa.tuple_(table.c.occurred_at, table.c.id) > after)
+        page = db.session.execute(query).all()
+        if not page:
+            return
+        page_ids = [record.id for record in page]
+        links: dict = {}
+        for dimension, code in LINKS.items():
+            for record_id, value in db.session.execute(
+                    sa.select(code.table.c.accompaniment_id, code).where(code.table.c.accompaniment_id.in_(page_ids))):
+                links.setdefault((dimension, record_id), []).append(value)
+        for record in page:
+            data = _data(record, links)
+            yield [str(record.id)] + [cell(path, value_of(data, path)) for path in EXPORTED]
+        after = (page[-1].occurred_at, page[-1].id)
+        db.session.expire_all()
+
+
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, int):
+        return str(value)
+    return protect(str(value))
+
+
+def csv_chunks(scope: Scope):
+    """The CSV as Excel in French reads it: UTF-8 with a BOM, ``;``, CRLF; yielded as it goes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([protect(text) for text in header()])
+    for count, row in enumerate(record_rows(scope), 1):
+        writer.writerow([_csv_text(value) for value in row])
+        if count % 200 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _workbook(path: str):
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_urls": False, "strings_to_numbers": False})
+    return workbook, workbook.add_format({"bold": True}), workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+
+
+def _write_row(sheet, number: int, values, date_format) -> None:
+    for column, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            sheet.write_datetime(number, column, value, date_format)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            sheet.write_number(number, column, value)
+        else:
+            sheet.write_string(number, column, protect(str(value)))
+
+
+def _file_chunks(path: str):
+    """The file's bytes, then the file is gone."""
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(64 * 1024):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+def _temporary_path() -> str:
+    handle, path = tempfile.mkstemp(prefix="pcn-export-", suffix=".xlsx")
+    os.close(handle)
+    return path
+
+
+def records_xlsx(scope: Scope):
+    """The records in one sheet, header frozen, dates as dates and numbers as numbers."""
+    path = _temporary_path()
+    workbook, bold, date_format = _workbook(path)
+    sheet = workbook.add_worksheet(_("Accompagnements")[:31])
+    sheet.freeze_panes(1, 0)
+    for column, title in enumerate(header()):
+        sheet.write_string(0, column, protect(title), bold)
+    for number, row in enumerate(record_rows(scope), 1):
+        _write_row(sheet, number, row, date_format)
+    workbook.close()
+    return _file_chunks(path)
+
+
+def stats_xlsx(answer: dict):
+    """The figures of /api/v1/stats: filters and totals, then one sheet per breakdown, then the
+    series. Hidden small cells are left empty and marked."""
+    path = _temporary_path()
+    workbook, bold, date_format = _workbook(path)
+    hidden = _("masqué (moins de 5)")
+
+    def table(sheet, titles, rows):
+        for column, title in enumerate(titles):
+            sheet.write_string(0, column, str(title), bold)
+        for number, values in enumerate(rows, 1):
+            _write_row(sheet, number, values, date_format)
+
+    summary = workbook.add_worksheet(_("Chiffres")[:31])
+    filters, totals, progress = answer["filters"], answer["totals"], answer["autonomy_progress"]
+    lines = [
+        (_("Du"), filters["from"]), (_("Au"), filters["to"]),
+        (_("Agences"), ", ".join(filters["agency"])), (_("Partenaires"), ", ".join(filters["partner"])),
+        (_("Types"), ", ".join(filters["kind"])),
+        (_("Accompagnements"), totals["records"]), (_("Personnes"), totals["people"]),
+        (_("Minutes"), totals["minutes"]), (_("Personnes déjà venues"), totals["returning"]),
+        (_("Cartes de suivi"), totals["cards"]),
+        (_("Cartes suivies (autonomie)"), progress["cards"]), (_("Plus autonomes"), progress["up"]),
+        (_("Autonomie égale"), progress["same"]), (_("Moins autonomes"), progress["down"]),
+        (_("Calculé le"), answer["generated_at"]),
+    ]
+    table(summary, [_("Indicateur"), _("Valeur")],
+          [(label, hidden if value is None else value) for label, value in lines])
+    for dimension in DIMENSIONS:
+        sheet = workbook.add_worksheet(dimension[:31])
+        table(sheet, [_("Code"), _("Libellé"), _("Accompagnements"), _("Personnes")],
+              [(row["code"], row["label"], hidden if row["records"] is None else row["records"],
+                hidden if row["people"] is None else row["people"]) for row in answer["breakdowns"][dimension]])
+    series = workbook.add_worksheet(_("Évolution")[:31])
+    table(series, [_("Début"), _("Accompagnements"), _("Personnes")],
+          [(point["start"], hidden if point["records"] is None else point["records"],
+            hidden if point["people"] is None else point["people"]) for point in answer["series"]["points"]])
+    workbook.close()
+    return _file_chunks(path)
