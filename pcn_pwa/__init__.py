@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .figures import bp as figures_bp
+    from .figures import dashboard_bp
     from .main import bp as main_bp
     from .pwa import bp as pwa_bp
     from .records import bp as records_bp
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(figures_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(pwa_bp)

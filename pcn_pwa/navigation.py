@@ -10,6 +10,7 @@ ALL_ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
 # (endpoint, label, roles allowed)
 MENU = [
     ("main.home", N_("Accueil"), ALL_ROLES),
+    ("dashboard.index", N_("Tableau de bord"), ALL_ROLES),
     ("records.new", N_("Nouvel accompagnement"), ("advisor", "manager", "admin")),
     ("records.index", N_("Accompagnements"), ("advisor", "manager", "coordinator", "admin")),
     ("records.follow_up_search", N_("Suivi d’une carte"), ("advisor", "manager", "coordinator", "admin")),

@@ -22,7 +22,8 @@ def _scope_or_error():
         return None, api_error(error.status, "bad_request" if error.status == 400 else "forbidden", error.message)
 
 
-def _figures(scope) -> dict:
+def figures_of(scope) -> dict:
+    """The figures of ``scope``, small cells hidden where the scope says, with their time."""
     answer = figures(scope)
     if scope.hide_small_cells:
         hide_small_cells(answer)
@@ -34,7 +35,7 @@ def _figures(scope) -> dict:
 def stats():
     """Totals, breakdowns, series and autonomy progress of the records in scope."""
     scope, error = _scope_or_error()
-    return error or jsonify(_figures(scope))
+    return error or jsonify(figures_of(scope))
 
 
 def _download(chunks, scope, name: str, extension: str, mimetype: str) -> Response:
@@ -66,4 +67,4 @@ def export_records(extension):
 def export_stats():
     """The figures of /api/v1/stats for the same scope, as a workbook."""
     scope, error = _scope_or_error()
-    return error or _download(exports.stats_xlsx(_figures(scope)), scope, "chiffres", "xlsx", XLSX)
+    return error or _download(exports.stats_xlsx(figures_of(scope)), scope, "chiffres", "xlsx", XLSX)

@@ -8,7 +8,7 @@ to ``fr_NC`` formatting when CLDR does not know the language.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -166,11 +166,12 @@ def format_datetime(moment: datetime | None, format: str = "medium") -> str:
     return babel_dates.format_datetime(to_local(moment), format=format, locale=formatting_locale())
 
 
-def format_date(moment: datetime | None, format: str = "medium") -> str:
-    """Date in Pacific/Noumea, formatted for the current language."""
+def format_date(moment: datetime | date | None, format: str = "medium") -> str:
+    """Date in Pacific/Noumea (a plain date is already local), formatted for the current language."""
     if moment is None:
         return ""
-    return babel_dates.format_date(to_local(moment).date(), format=format, locale=formatting_locale())
+    day = to_local(moment).date() if isinstance(moment, datetime) else moment
+    return babel_dates.format_date(day, format=format, locale=formatting_locale())
 
 
 def format_number(value) -> str:

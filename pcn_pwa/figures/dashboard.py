@@ -1,0 +1,128 @@
+"""The dashboard (Tableau de bord): the figures of a scope in words, numbers and charts.
+
+The same figures as /api/v1/stats (the same scope, reach and small cells), with the period
+chosen by presets; every filter is a URL parameter, so a link can be shared. Charts are drawn
+here as inline SVG (no chart library, light on a slow link), each with its figures as a table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..accompaniments import vocabulary as vocab
+from ..auth.guard import login_required
+from ..i18n import N_, _, gettext
+from ..navigation import ALL_ROLES
+from . import dashboard_bp
+from .counting import DIMENSIONS
+from .routes import figures_of
+from .scope import PILOT_START, ScopeError, read_scope, today
+
+PERIODS = {
+    "mois": N_("Ce mois-ci"),
+    "mois-dernier": N_("Le mois dernier"),
+    "trimestre": N_("Ce trimestre"),
+    "pilote": N_("Depuis le début du pilote"),
+    "dates": N_("Dates au choix"),
+}
+DIMENSION_TITLES = {
+    "agency": N_("Par agence"), "kind": N_("Par type d’accompagnement"), "partner": N_("Par partenaire"),
+    "procedure": N_("Par démarche"), "topic": N_("Par thème numérique"), "equipment": N_("Par matériel utilisé"),
+    "age_band": N_("Par âge"), "gender": N_("Par genre"), "status": N_("Par situation professionnelle"),
+    "situation": N_("Par situation de fragilité"), "commune": N_("Par commune de résidence"),
+    "language": N_("Par langue parlée"), "autonomy": N_("Par niveau d’autonomie"), "outcome": N_("Par résultat"),
+    "blocker": N_("Par blocage"), "redirected_to": N_("Par orientation"),
+    "workshop_level": N_("Par niveau d’atelier"), "duration_band": N_("Par durée"),
+}
+
+
+def period_dates(period: str, now: date) -> tuple[date, date]:
+    """The first and last day of a preset period."""
+    if period == "mois-dernier":
+        last = now.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if period == "trimestre":
+        return date(now.year, 3 * ((now.month - 1) // 3) + 1, 1), now
+    if period == "pilote":
+        return PILOT_START, now
+    return now.replace(day=1), now
+
+
+def scope_arguments(args) -> tuple[MultiDict, str]:
+    """The API's parameters for the page's: a preset becomes its dates."""
+    period = args.get("periode") or ("dates" if args.get("from") or args.get("to") else "mois")
+    values = MultiDict([(key, value) for key, value in args.items(multi=True) if key in ("agency", "partner", "kind")])
+    if period == "dates":
+        for key in ("from", "to"):
+            if args.get(key):
+                values[key] = args[key]
+    elif period in PERIODS:
+        first, last = period_dates(period, today())
+        values["from"], values["to"] = first.isoformat(), last.isoformat()
+    return values, period
+
+
+def bar_rows(rows: list[dict]) -> list[dict]:
+    """Rows with the length of their bar (0 to 100), scaled on the largest shown value."""
+    largest = max([row["records"] or 0 for row in rows] + [1])
+    return [{**row, "length": round(100 * (row["records"] or 0) / largest, 1)} for row in rows]
+
+
+def series_bars(points: list[dict]) -> dict:
+    """The series as bars in a 0..100 box: x, width and height of each, and the top value."""
+    top = max([point["records"] or 0 for point in points] + [1])
+    width = 100 / max(len(points), 1)
+    return {"top": top, "bars": [
+        {**point, "x": round(i * width + width * 0.1, 2), "width": round(width * 0.8, 2),
+         "height": round(80 * (point["records"] or 0) / top, 2)} for i, point in enumerate(points)]}
+
+
+def share(part, whole) -> str | None:
+    """``part`` of ``whole`` as a whole percentage, or None when either is unknown or empty."""
+    if part is None or not whole:
+        return None
+    return f"{round(100 * part / whole)} %"
+
+
+def headline(answer: dict) -> dict:
+    autonomy = {row["code"]: row["records"] for row in answer["breakdowns"]["autonomy"]}
+    stated = [autonomy.get(code) for code in vocab.AUTONOMY]
+    known = None if None in stated else sum(stated)
+    totals = answer["totals"]
+    done = autonomy.get("done_by_advisor")
+    alone = None if known is None else autonomy["partly_autonomous"] + autonomy["autonomous"]
+    return {
+        "hours": round(totals["minutes"] / 60, 1),
+        "returning_share": share(totals["returning"], totals["records"]),
+        "done_share": share(done, known),
+        "autonomous_share": share(alone, known),
+    }
+
+
+@dashboard_bp.get("/tableau-de-bord")
+@login_required(*ALL_ROLES)
+def index():
+    """Figures of the chosen period and filters, within the user's reach."""
+    values, period = scope_arguments(request.args)
+    try:
+        scope = read_scope(values, current_user)
+    except ScopeError as error:
+        status = 403 if error.status == 403 else 400
+        return render_template("dashboard/index.html", error=error.message, periods=PERIODS, period=period,
+                               args=request.args), status
+    answer = figures_of(scope)
+    downloads = {name: url_for(f"figures.{endpoint}", **{**scope.filters(), **(extension or {})})
+                 for name, endpoint, extension in [("csv", "export_records", {"extension": "csv"}),
+                                                   ("xlsx", "export_records", {"extension": "xlsx"}),
+                                                   ("stats", "export_stats", None)]}
+    charts = [{"name": name, "title": gettext(DIMENSION_TITLES[name]),
+               "rows": bar_rows(answer["breakdowns"][name])} for name in DIMENSIONS]
+    return render_template(
+        "dashboard/index.html", answer=answer, scope=scope, headline=headline(answer), charts=charts,
+        series=series_bars(answer["series"]["points"]), periods=PERIODS, period=period, args=request.args,
+        downloads=downloads, may_export_records=current_user.role != "partner", error=None,
+        interval_label=_("semaine") if scope.interval == "week" else _("mois"))
