@@ -355,7 +355,10 @@ class Device(db.Model):
     first_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_push_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    # Records still on the device after its last push, and since when some have been waiting.
     pending_count: so.Mapped[int] = so.mapped_column(default=0)
+    pending_since: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+    app_version: so.Mapped[Optional[str]] = so.mapped_column(sa.String(40))
 
     user: so.Mapped[Optional[User]] = so.relationship()
 

@@ -11,6 +11,7 @@ ALL_ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
 MENU = [
     ("main.home", N_("Accueil"), ALL_ROLES),
     ("dashboard.index", N_("Tableau de bord"), ALL_ROLES),
+    ("dashboard.devices", N_("Appareils"), ("manager", "coordinator", "admin")),
     ("records.new", N_("Nouvel accompagnement"), ("advisor", "manager", "admin")),
     ("records.index", N_("Accompagnements"), ("advisor", "manager", "coordinator", "admin")),
     ("records.follow_up_search", N_("Suivi d’une carte"), ("advisor", "manager", "coordinator", "admin")),

@@ -76,3 +76,53 @@ def test_every_role_has_the_dashboard_in_its_menu(client, signed_in, auth):
         signed_in(role, username=f"menu-{role}")
         assert 'href="/tableau-de-bord"' in client.get("/").get_data(as_text=True)
         auth.logout()
+
+
+def test_the_filters_offered_follow_the_role_and_show_what_is_chosen(client, signed_in, auth):
+    signed_in("coordinator")
+    html = client.get("/tableau-de-bord?kind=workshop&agency=KONE").get_data(as_text=True)
+    assert 'name="agency" value="KONE" checked' in html and 'name="agency" value="TADINE">' in html
+    assert 'name="kind" value="workshop" checked' in html and 'name="partner" value="CAFAT">' in html
+    assert '<details class="more-filters" open>' in html
+    auth.logout()
+    signed_in("manager", agency="TADINE")
+    html = client.get("/tableau-de-bord").get_data(as_text=True)
+    assert 'name="agency"' not in html and 'name="partner"' in html and '<details class="more-filters">' in html
+    auth.logout()
+    signed_in("partner", partner="CAFAT")
+    html = client.get("/tableau-de-bord").get_data(as_text=True)
+    assert 'name="partner"' not in html and 'name="agency"' not in html and 'name="kind"' in html
+
+
+def test_sync_health_puts_the_devices_that_need_a_call_first(client, signed_in, auth, make_user, db):
+    import uuid
+    from datetime import timedelta
+
+    from pcn_pwa.models import Device, utcnow
+
+    now = utcnow()
+    tadine = make_user("advisor", username="tablette-tadine", agency="TADINE")
+    yate = make_user("advisor", username="tablette-yate", agency="YATE")
+    kone = make_user("advisor", username="tablette-kone", agency="KONE")
+    db.session.add_all([
+        Device(id=uuid.uuid4(), user_id=kone.id, last_seen_at=now - timedelta(hours=1), last_push_at=now,
+               pending_count=0, app_version="ancienne", user_agent="Chrome Koné"),
+        Device(id=uuid.uuid4(), user_id=tadine.id, last_seen_at=now - timedelta(hours=60), pending_count=0,
+               user_agent="Chrome Tadine"),
+        Device(id=uuid.uuid4(), user_id=yate.id, last_seen_at=now - timedelta(hours=2), pending_count=7,
+               pending_since=now - timedelta(hours=30), user_agent="Chrome Yaté"),
+    ])
+    db.session.commit()
+    signed_in("coordinator")
+    page = text(client.get("/tableau-de-bord/appareils"))
+    order = [page.index(name) for name in ("Chrome Tadine", "Chrome Yaté", "Chrome Koné")]
+    assert order[2] > max(order[:2])  # the two that need a call come first
+    assert "Silencieux" in page and "Envois en retard" in page and "(ancienne version)" in page
+    assert page.count("À jour") == 1
+    auth.logout()
+    signed_in("manager", agency="YATE")
+    page = text(client.get("/tableau-de-bord/appareils"))
+    assert "Chrome Yaté" in page and "Chrome Tadine" not in page and "Chrome Koné" not in page
+    auth.logout()
+    signed_in("advisor", agency="TADINE", username="not-a-manager")
+    assert client.get("/tableau-de-bord/appareils").status_code == 403

@@ -27,8 +27,10 @@ def push(client):
     """Push records as the signed-in user; returns the response."""
     device = str(uuid.uuid4())
 
-    def send(*records, pending=0, device_id=device, **kwargs):
+    def send(*records, pending=0, device_id=device, app_version=None, **kwargs):
         body = {"device_id": device_id, "pending": pending, "records": list(records)}
+        if app_version is not None:
+            body["app_version"] = app_version
         return client.post("/api/v1/sync", json=body, **kwargs)
 
     send.device_id = device
@@ -313,13 +315,28 @@ def test_bad_compression_is_refused(advisor, client, body, encoding, status):
 # --- devices ------------------------------------------------------------------------------
 
 def test_each_push_records_the_device_for_sync_health(advisor, push):
-    push(item(), pending=41, headers={"User-Agent": "Tablette Tadine (Chrome)"})
+    # 41 unsent before the push, one of them in it and stored: 40 still wait on the tablet.
+    push(item(), item(data=record(kind="x")), pending=41, app_version="3f2a9c1b7d00",
+         headers={"User-Agent": "Tablette Tadine (Chrome)"})
     device = db.session.get(Device, uuid.UUID(push.device_id))
-    assert (device.user_id, device.pending_count, device.user_agent) == (advisor.id, 41, "Tablette Tadine (Chrome)")
-    first_push = device.last_push_at
+    assert (device.user_id, device.pending_count, device.user_agent) == (advisor.id, 40, "Tablette Tadine (Chrome)")
+    assert device.app_version == "3f2a9c1b7d00"
+    first_push, waiting_since = device.last_push_at, device.pending_since
+    assert waiting_since == first_push
+    push(item(), pending=3)
+    db.session.refresh(device)
+    assert (device.pending_count, device.pending_since) == (2, waiting_since)  # still the first time
     push(pending=0)
     db.session.refresh(device)
-    assert device.pending_count == 0 and device.last_push_at >= first_push
+    assert device.pending_count == 0 and device.pending_since is None and device.last_push_at >= first_push
+    assert device.app_version == "3f2a9c1b7d00"  # an older client that does not say keeps it
+
+
+@pytest.mark.parametrize("version", ["", "x" * 41, "1.0 beta", 12, ["1"]])
+def test_a_malformed_app_version_is_a_bad_envelope(advisor, push, version):
+    response = push(item(), app_version=version)
+    assert response.status_code == 400 and "app_version" in response.json["message"]
+    assert rows() == 0
 
 
 # --- failures -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ..auth.guard import login_required
 from ..i18n import N_, _, gettext
 from ..navigation import ALL_ROLES
 from . import dashboard_bp
+from ..pwa.routes import app_version
 from .counting import DIMENSIONS
 from .routes import figures_of
 from .scope import PILOT_START, ScopeError, read_scope, today
@@ -64,6 +65,26 @@ def scope_arguments(args) -> tuple[MultiDict, str]:
         first, last = period_dates(period, today())
         values["from"], values["to"] = first.isoformat(), last.isoformat()
     return values, period
+
+
+def filter_choices(user) -> list[dict]:
+    """The filters the user may change on the page: ``(name, legend, [(code, label)])``."""
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from ..models import Agency, Partner
+
+    choices = []
+    if user.role in ("coordinator", "admin"):
+        agencies = db.session.execute(sa.select(Agency.code, Agency.name).order_by(Agency.name)).all()
+        choices.append({"name": "agency", "legend": _("Agences"), "options": agencies})
+    if user.role != "partner":
+        partners = db.session.execute(sa.select(Partner.code, Partner.name).order_by(Partner.position)).all()
+        choices.append({"name": "partner", "legend": _("Partenaires"),
+                        "options": [(code, gettext(name)) for code, name in partners]})
+    choices.append({"name": "kind", "legend": _("Types d’accompagnement"),
+                    "options": [(code, gettext(label)) for code, label in vocab.KINDS.items()]})
+    return choices
 
 
 def bar_rows(rows: list[dict]) -> list[dict]:
@@ -113,7 +134,7 @@ def index():
     except ScopeError as error:
         status = 403 if error.status == 403 else 400
         return render_template("dashboard/index.html", error=error.message, periods=PERIODS, period=period,
-                               args=request.args), status
+                               args=request.args, choices=filter_choices(current_user)), status
     answer = figures_of(scope)
     downloads = {name: url_for(f"figures.{endpoint}", **{**scope.filters(), **(extension or {})})
                  for name, endpoint, extension in [("csv", "export_records", {"extension": "csv"}),
@@ -125,4 +146,33 @@ def index():
         "dashboard/index.html", answer=answer, scope=scope, headline=headline(answer), charts=charts,
         series=series_bars(answer["series"]["points"]), periods=PERIODS, period=period, args=request.args,
         downloads=downloads, may_export_records=current_user.role != "partner", error=None,
+        choices=filter_choices(current_user),
         interval_label=_("semaine") if scope.interval == "week" else _("mois"))
+
+
+SILENT_AFTER = timedelta(hours=48)
+WAITING_TOO_LONG = timedelta(hours=24)
+
+
+@dashboard_bp.get("/tableau-de-bord/appareils")
+@login_required("manager", "coordinator", "admin")
+def devices():
+    """Sync health: every tablet or phone that pushed, what it still holds, and which need a call."""
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from ..models import Device, User, utcnow
+
+    query = sa.select(Device, User).outerjoin(User, Device.user_id == User.id)
+    if current_user.role == "manager":
+        query = query.where(User.agency_code == current_user.agency_code)
+    now = utcnow()
+    rows = []
+    for device, user in db.session.execute(query).all():
+        silent = device.last_seen_at < now - SILENT_AFTER
+        stuck = bool(device.pending_count) and device.pending_since is not None \
+            and device.pending_since < now - WAITING_TOO_LONG
+        rows.append({"device": device, "user": user, "silent": silent, "stuck": stuck,
+                     "outdated": bool(device.app_version) and device.app_version != app_version()})
+    rows.sort(key=lambda row: (not (row["silent"] or row["stuck"]), -row["device"].last_seen_at.timestamp()))
+    return render_template("dashboard/devices.html", rows=rows, silent_hours=48, waiting_hours=24)

@@ -16,6 +16,12 @@ from .strings import js_strings, js_strings_url
 bp.add_app_template_global(js_strings_url)
 
 
+@bp.app_template_global()
+def app_version() -> str:
+    """The version of the app's static files: what a device runs, said in its pushes."""
+    return static_assets(current_app.static_folder)[0]
+
+
 # Sent by the service worker when it fetches the offline shell in the background.
 SHELL_FETCH_HEADER = "X-PCN-Shell"
 

@@ -179,7 +179,8 @@ async function pushOutbox() {
   if (!response.ok) throw new Error(`/api/v1/me answered ${response.status}`);
   const {username} = (await response.json()).user;
   const {Outbox, SyncClient} = self.PCNSync;
-  const outcome = await new SyncClient(new Outbox(username), username, {retry: false}).run();
+  const client = new SyncClient(new Outbox(username), username, {retry: false, appVersion: ASSETS.version});
+  const outcome = await client.run();
   if (!['done', 'nothing', 'auth'].includes(outcome)) throw new Error(`sync: ${outcome}`);
 }
 

@@ -7,6 +7,7 @@ record is the judge's business, record by record.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 import zlib
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from ..accompaniments.judge import whole_number
 
 # More than any tablet could hold; keeps the number inside a database integer.
 MAX_PENDING = 1_000_000_000
+APP_VERSION = re.compile(r"[0-9A-Za-z._-]{1,40}")
 
 
 class EnvelopeError(Exception):
@@ -79,6 +81,7 @@ class Push:
     device_id: uuid.UUID | None
     pending: int | None
     records: list[PushedRecord]
+    app_version: str | None = None
 
 
 def _bad(message: str) -> EnvelopeError:
@@ -117,6 +120,9 @@ def parse_push(body: bytes) -> Push:
         pending = whole_number(pending)
         if pending is None or not 0 <= pending <= MAX_PENDING:
             raise _bad(_("« pending » doit être un entier entre 0 et %(max)s.", max=MAX_PENDING))
+    app_version = payload.get("app_version")
+    if app_version is not None and not (isinstance(app_version, str) and APP_VERSION.fullmatch(app_version)):
+        raise _bad(_("« app_version » doit être un court code de version (lettres, chiffres, . _ -)."))
     parsed = []
     for position, record in enumerate(records):
         if not isinstance(record, dict):
@@ -125,4 +131,4 @@ def parse_push(body: bytes) -> Push:
         if record_id is None:
             raise _bad(_("L’enregistrement n° %(num)s n’a pas d’« id » UUID.", num=position + 1))
         parsed.append(PushedRecord(record_id, record))
-    return Push(device_id, pending, parsed)
+    return Push(device_id, pending, parsed, app_version)

@@ -26,6 +26,9 @@ from ..models import Accompaniment, Device, User
 from .envelope import Push, PushedRecord
 
 
+STORED = {"created", "updated", "unchanged"}
+
+
 @dataclass
 class Batch:
     user: User
@@ -128,8 +131,16 @@ def _record_device(batch: Batch) -> None:
     device.user_id = batch.user.id
     device.user_agent = FORBIDDEN_CHARS.sub("", request.user_agent.string or "")[:300] or None
     device.last_seen_at = device.last_push_at = batch.now
+    device.app_version = batch.push.app_version or device.app_version
     if batch.push.pending is not None:
-        device.pending_count = batch.push.pending
+        # ``pending`` counts what the device held unsent when it sent this push, this batch
+        # included: what is stored now is no longer waiting.
+        stored = sum(result["status"] in STORED for result in batch.results)
+        device.pending_count = max(0, batch.push.pending - stored)
+        if not device.pending_count:
+            device.pending_since = None
+        elif device.pending_since is None:
+            device.pending_since = batch.now
 
 
 def apply_push(user: User, push: Push) -> list[dict]:

@@ -135,7 +135,11 @@ SCHEMAS = {
         "required": ["records"],
         "properties": {
             "device_id": {"type": "string", "format": "uuid"},
-            "pending": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
+            "pending": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000,
+                        "description": "Records the device held unsent when it sent this push, this batch "
+                                       "included (sync health)."},
+            "app_version": {"type": "string", "pattern": "^[0-9A-Za-z._-]{1,40}$",
+                            "description": "The version of the app on the device (sync health)."},
             "records": {"type": "array", "maxItems": 500, "items": ref("PushedRecord")},
         },
     },

@@ -41,3 +41,24 @@ def test_a_preset_then_a_download_carries_the_filters(live_server, signed_in_pag
     with open(download.path(), encoding="utf-8-sig", newline="") as handle:
         rows = handle.read().split("\r\n")
     assert len([row for row in rows if row]) - 1 == int(records)
+
+
+@pytest.mark.parametrize("username", ["coordination", "responsable"])
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_device_health_fits_and_passes_axe(live_server, new_context, console_errors, username, viewport):
+    tablet = new_context().new_page()  # a device that has pushed, so the table is there
+    sign_in(tablet, live_server, "conseiller")
+    tablet.goto(live_server.url + "/accompagnements/nouveau")
+    tablet.check("input[name=kind][value=quick_help]")
+    tablet.click(".quick-save button[value=BROWSING]")
+    tablet.wait_for_selector("#saved-note")
+    deadline = 40
+    while live_server.count("SELECT count(*) FROM device") == 0 and deadline:
+        tablet.wait_for_timeout(250)
+        deadline -= 1
+    page = new_context(bypass_csp=True, viewport=viewport).new_page()
+    sign_in(page, live_server, username)
+    page.goto(live_server.url + "/tableau-de-bord/appareils")
+    assert page.locator("table.devices tbody tr").count() >= 1
+    check_layout(page, console_errors)
+    assert violations(page) == []

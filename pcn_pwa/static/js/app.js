@@ -10,7 +10,7 @@ const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content |
 export const username = meta('pcn-user');
 export const canWrite = meta('pcn-can-write') === '1';
 export const outbox = username && canWrite ? new Outbox(username) : null;
-export const syncClient = outbox ? new SyncClient(outbox, username) : null;
+export const syncClient = outbox ? new SyncClient(outbox, username, {appVersion: meta('pcn-version')}) : null;
 
 // Pages with unsaved input register here so an update never reloads under the advisor.
 export const unsaved = new Set();

@@ -36,12 +36,14 @@ class Stop extends Error {
 }
 
 export class SyncClient extends EventTarget {
-  /** ``retry``: retry failures on a timer (pages); the service worker leaves that to the browser. */
-  constructor(outbox, username, {retry = true} = {}) {
+  /** ``retry``: retry failures on a timer (pages); the service worker leaves that to the browser.
+   *  ``appVersion``: the app's version, told to the server with each push (sync health). */
+  constructor(outbox, username, {retry = true, appVersion = null} = {}) {
     super();
     this.outbox = outbox;
     this.username = username;
     this.retry = retry;
+    this.appVersion = appVersion;
     this.delay = FIRST_DELAY_MS;
     this.timer = null;
     this.running = false;
@@ -119,13 +121,15 @@ export class SyncClient extends EventTarget {
       return 'nothing';
     }
     this.emit({state: 'sending', sent: 0, total: waiting.length, error: null});
+    // Records that wait for the advisor (to fix, a conflict) are not sent but still unsent.
+    const held = (await this.outbox.counts()).unsent - waiting.length;
     try {
       const token = await this.csrfToken();
       let sent = 0;
       let size = MAX_BATCH;
       while (sent < waiting.length) {
         const batch = waiting.slice(sent, sent + size);
-        const outcome = await this.pushBatch(batch, token, waiting.length - sent - batch.length);
+        const outcome = await this.pushBatch(batch, token, held + waiting.length - sent - batch.length);
         if (outcome === 'smaller') {
           if (size === 1) throw new Stop('refused', 413);
           size = Math.max(1, Math.floor(size / 2));
@@ -169,6 +173,7 @@ export class SyncClient extends EventTarget {
     const body = JSON.stringify({
       device_id: await deviceId(),
       pending: stillPending + batch.length,
+      ...(this.appVersion ? {app_version: this.appVersion} : {}),
       records: batch.map((record) => ({id: record.id, base_version: record.base_version, data: record.data,
         client_updated_at: record.updated_at, ...(record.deleted ? {deleted: true} : {})})),
     });
