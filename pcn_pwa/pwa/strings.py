@@ -35,6 +35,8 @@ JS_STRINGS = {
                            "Rien n’est effacé du formulaire : réessayez."),
     "sync_now": N_("Synchroniser"),
     "state_pending": N_("En attente"),
+    # I18N: a mark on a record still on the tablet, not yet sent to the server.
+    "waiting_badge": N_("en attente"),
     "state_sending": N_("Envoi en cours"),
     "state_synced": N_("Envoyé"),
     "state_conflict": N_("Modifié ailleurs : à vous de choisir"),

@@ -26,6 +26,16 @@ def ready_tablet(page, server):
     page.wait_for_timeout(500)
 
 
+def fill_individual(page):
+    """A typical individual accompaniment: one partner, one procedure, autonomy, outcome, duration."""
+    page.check("input[name=kind][value=individual]")
+    page.check("input[name=duration][value='30']")
+    page.check("input[name=partners][value=CAFAT]")
+    page.check("input[name=procedures][value=CAFAT_CERTIFICATE]")
+    page.check("input[name=autonomy][value=guided]")
+    page.check("input[name=outcome][value=completed]")
+
+
 def quick_record(page, topic="BROWSING"):
     page.check("input[name=kind][value=quick_help]")
     page.click(f".quick-save button[value={topic}]")

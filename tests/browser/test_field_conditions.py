@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .tablet import COUNT_ALL, OUTBOX, ready_tablet, wait_waiting, waiting
+from .tablet import COUNT_ALL, OUTBOX, fill_individual, ready_tablet, wait_waiting, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -28,15 +28,6 @@ class HangingLink:
                 route.continue_()
             except Exception:  # noqa: BLE001 - the page gave up on it already (its timeout)
                 pass
-
-
-def fill_individual(page):
-    page.check("input[name=kind][value=individual]")
-    page.check("input[name=duration][value='30']")
-    page.check("input[name=partners][value=CAFAT]")
-    page.check("input[name=procedures][value=CAFAT_CERTIFICATE]")
-    page.check("input[name=autonomy][value=guided]")
-    page.check("input[name=outcome][value=completed]")
 
 
 def stored(server, ids) -> int:
@@ -254,3 +245,25 @@ def test_five_thousand_waiting_records_sync_in_batches_and_the_form_stays_usable
     assert longest < 500, f"the page was frozen for {longest:.0f} ms during the sync"
     assert stored(own_server, [ids[0], ids[2500], ids[-1], latest]) == 4
     assert own_server.pushes - pushes <= 12  # batches of 500 (plus the one saved meanwhile)
+
+
+def test_records_waiting_on_the_tablet_are_at_the_top_of_the_list_at_once(live_server, signed_in_page):
+    page = signed_in_page("conseiller")
+    ready_tablet(page, live_server)
+    live_server.faults("error_500", remaining=1000)  # the server takes nothing for now
+    try:
+        page.check("input[name=kind][value=quick_help]")
+        page.click(".quick-save button[value=BROWSING]")
+        page.wait_for_selector("#saved-note")
+        page.goto(live_server.url + "/accompagnements/")
+        item = page.locator("#waiting-records li.waiting")
+        item.first.wait_for(timeout=5000)
+        assert item.count() == 1
+        assert "Question rapide" in item.first.inner_text() and "en attente" in item.first.inner_text()
+        record_id = item.first.get_attribute("data-id")
+        assert live_server.record(record_id) is None
+    finally:
+        live_server.faults(None)
+    page.evaluate("async () => (await import('/static/js/app.js')).syncClient.run({reset: true})")
+    assert wait_stored(live_server, [record_id]) == 1
+    page.wait_for_selector("#waiting-records", state="hidden", timeout=5000)

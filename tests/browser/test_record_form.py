@@ -5,6 +5,7 @@ import re
 import pytest
 
 from .layout import check_layout
+from .tablet import fill_individual
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -65,12 +66,7 @@ def test_individual_record_end_to_end_with_a_new_card(signed_in_page, live_serve
     page = signed_in_page("conseiller", viewport=PHONE)
     page.goto(live_server.url + "/accompagnements/nouveau")
     before = rows(live_server, "individual")
-    page.check("input[name=kind][value=individual]")
-    page.check("input[name=duration][value='30']")
-    page.check("input[name=partners][value=CAFAT]")
-    page.check("input[name=procedures][value=CAFAT_CERTIFICATE]")
-    page.check("input[name=autonomy][value=guided]")
-    page.check("input[name=outcome][value=completed]")
+    fill_individual(page)
     page.fill("#commune", "Maré")
     page.check("#new_card")
     page.click("button.button-large")

@@ -67,7 +67,7 @@ const formatLocale = (() => {
 })();
 const formatNumber = (value) => new Intl.NumberFormat(formatLocale).format(value);
 
-function formatWhen(iso) {
+export function formatWhen(iso) {
   return new Intl.DateTimeFormat(formatLocale,
     {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
 }
