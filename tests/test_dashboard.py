@@ -126,3 +126,19 @@ def test_sync_health_puts_the_devices_that_need_a_call_first(client, signed_in, 
     auth.logout()
     signed_in("advisor", agency="TADINE", username="not-a-manager")
     assert client.get("/tableau-de-bord/appareils").status_code == 403
+
+
+def test_the_autonomy_mix_month_by_month(client, signed_in, auth, march):
+    signed_in("coordinator")
+    html = client.get("/tableau-de-bord?periode=dates&from=2026-02-01&to=2026-03-31").get_data(as_text=True)
+    page = text(client.get("/tableau-de-bord?periode=dates&from=2026-02-01&to=2026-03-31"))
+    assert "Niveau d’autonomie, mois par mois" in page
+    # February: the record of the 28th (guided); March: one guided, one autonomous.
+    assert re.search(r"2026-02\s+0 1 0 0", page) and re.search(r"2026-03\s+0 1 0 1", page)
+    assert 'class="mix-autonomous"' in html and 'width="50.0"' in html
+    api = client.get("/api/v1/stats?from=2026-02-01&to=2026-03-31").json
+    assert "autonomy_by_month" not in api  # the API answers the contract, nothing more
+    auth.logout()
+    signed_in("partner", partner="CAFAT")
+    page = text(client.get("/tableau-de-bord?periode=dates&from=2026-02-01&to=2026-03-31"))
+    assert re.search(r"2026-03\s+0 moins de 5 0 moins de 5", page)

@@ -203,10 +203,26 @@ def autonomy_progress(rows: list[Row]) -> dict:
     return {"cards": sum(counts.values()), "up": counts["up"], "same": counts["same"], "down": counts["down"]}
 
 
-def figures(scope: Scope) -> dict:
-    """The answer of /api/v1/stats for ``scope`` (before small cells are hidden)."""
+def autonomy_by_month(rows: list[Row], scope: Scope) -> list[dict]:
+    """Month by month, how many records stated each level of autonomy (the dashboard's mix)."""
+    months = [scope.start.replace(day=1)]
+    while (following := date(months[-1].year + (months[-1].month == 12), months[-1].month % 12 + 1, 1)) <= scope.end:
+        months.append(following)
+    counts = {month: Counter() for month in months}
+    for row in rows:
+        if row.autonomy:
+            counts[row.local_day.replace(day=1)][row.autonomy] += 1
+    return [{"start": month.isoformat(), **{code: counts[month][code] for code in AUTONOMY_ORDER}}
+            for month in months]
+
+
+def figures(scope: Scope, *, autonomy_mix: bool = False) -> dict:
+    """The answer of /api/v1/stats for ``scope`` (before small cells are hidden); with
+    ``autonomy_mix``, also the month-by-month mix the dashboard draws."""
     rows = read_rows(scope)
+    extra = {"autonomy_by_month": autonomy_by_month(rows, scope)} if autonomy_mix else {}
     return {
+        **extra,
         "filters": scope.filters(),
         "totals": {"records": len(rows), "people": sum(row.participants for row in rows),
                    "minutes": sum(row.minutes or 0 for row in rows),

@@ -102,6 +102,22 @@ def series_bars(points: list[dict]) -> dict:
          "height": round(80 * (point["records"] or 0) / top, 2)} for i, point in enumerate(points)]}
 
 
+def autonomy_mix(months: list[dict]) -> list[dict]:
+    """Each month's levels of autonomy as stacked shares of a 0..100 bar (hidden counts: no bar)."""
+    mix = []
+    for month in months:
+        counts = {code: month.get(code) for code in vocab.AUTONOMY}
+        known = None if None in counts.values() else sum(counts.values())
+        offset, parts = 0.0, []
+        for code, value in counts.items():
+            width = round(100 * value / known, 2) if known else 0
+            parts.append({"code": code, "label": gettext(vocab.AUTONOMY[code]), "count": value, "x": offset,
+                          "width": width})
+            offset += width
+        mix.append({"start": month["start"], "total": known, "parts": parts})
+    return mix
+
+
 def share(part, whole) -> str | None:
     """``part`` of ``whole`` as a whole percentage, or None when either is unknown or empty."""
     if part is None or not whole:
@@ -135,7 +151,7 @@ def index():
         status = 403 if error.status == 403 else 400
         return render_template("dashboard/index.html", error=error.message, periods=PERIODS, period=period,
                                args=request.args, choices=filter_choices(current_user)), status
-    answer = figures_of(scope)
+    answer = figures_of(scope, autonomy_mix=True)
     downloads = {name: url_for(f"figures.{endpoint}", **{**scope.filters(), **(extension or {})})
                  for name, endpoint, extension in [("csv", "export_records", {"extension": "csv"}),
                                                    ("xlsx", "export_records", {"extension": "xlsx"}),
@@ -144,7 +160,8 @@ def index():
                "rows": bar_rows(answer["breakdowns"][name])} for name in DIMENSIONS]
     return render_template(
         "dashboard/index.html", answer=answer, scope=scope, headline=headline(answer), charts=charts,
-        series=series_bars(answer["series"]["points"]), periods=PERIODS, period=period, args=request.args,
+        series=series_bars(answer["series"]["points"]), mix=autonomy_mix(answer["autonomy_by_month"]),
+        periods=PERIODS, period=period, args=request.args,
         downloads=downloads, may_export_records=current_user.role != "partner", error=None,
         choices=filter_choices(current_user),
         interval_label=_("semaine") if scope.interval == "week" else _("mois"))

@@ -22,9 +22,9 @@ def _scope_or_error():
         return None, api_error(error.status, "bad_request" if error.status == 400 else "forbidden", error.message)
 
 
-def figures_of(scope) -> dict:
+def figures_of(scope, **options) -> dict:
     """The figures of ``scope``, small cells hidden where the scope says, with their time."""
-    answer = figures(scope)
+    answer = figures(scope, **options)
     if scope.hide_small_cells:
         hide_small_cells(answer)
     answer["generated_at"] = utcnow().astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

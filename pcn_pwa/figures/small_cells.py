@@ -43,4 +43,6 @@ def hide_small_cells(answer: dict) -> dict:
     for point in answer["series"]["points"]:
         _hide(point, ROW_COUNTS)
     _hide(answer["autonomy_progress"], PROGRESS_COUNTS)
+    for month in answer.get("autonomy_by_month", []):
+        _hide(month, [key for key in month if key != "start"])
     return answer
