@@ -13,7 +13,7 @@ from pcn_pwa.i18n import catalogues
 from pcn_pwa.models import Language, User
 from pcn_pwa.pwa.assets import SHELL_PAGES
 
-from .tablet import COUNT_ALL, SW_READY, ready_tablet, wait_waiting
+from .tablet import COUNT_ALL, ready_tablet, wait_for_service_worker, wait_waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -146,7 +146,7 @@ def test_a_preview_is_never_kept_by_the_service_worker(own_server, signed_in_pag
     corpus = Path(__file__).resolve().parents[1] / "po_corpus" / "accepted_dhv.po"
     catalogue_id = upload_catalogue(own_server, "dhv", corpus.read_bytes())
     page = signed_in_page("admin", server=own_server)
-    assert page.evaluate(SW_READY)
+    wait_for_service_worker(page)
     page.goto(own_server.url + f"/?apercu={catalogue_id}")
     assert page.get_attribute("html", "lang") == "dhv"  # the preview, marked no-store
     page.goto(own_server.url + "/")  # an ordinary page, kept
