@@ -1,4 +1,4 @@
-"""``flask seed``, ``flask users`` and ``flask translate``: what an admin or a developer runs."""
+"""``flask seed``, ``flask users``, ``flask translate`` and ``flask figures``: what an admin or a developer runs."""
 
 import sys
 
@@ -14,6 +14,18 @@ MIN_PASSWORD_LENGTH = 10
 
 users_cli = AppGroup("users", help="Manage the people who sign in.")
 translate_cli = AppGroup("translate", help="The interface's message catalogues (translations/).")
+figures_cli = AppGroup("figures", help="The figures kept as records are written.")
+
+
+@figures_cli.command("rebuild")
+def figures_rebuild() -> None:
+    """Count every record anew into the figures' tallies (after a restore or a change of zone)."""
+    from .accompaniments import store, tally
+
+    store.lock_changes()  # no record is written while the tallies are counted again
+    counted = tally.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"Counted {counted} records into the figures.")
 
 
 @click.command("seed")
@@ -156,3 +168,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(figures_cli)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Optional
 
 import sqlalchemy as sa
@@ -277,6 +277,10 @@ class Accompaniment(db.Model):
 
     __table_args__ = (
         sa.Index("ix_accompaniment_agency_occurred", "agency_code", "occurred_at"),
+        # Follow-up cards are counted from the records (distinct cards, first against last
+        # autonomy): this index holds all those figures read, for the records that have a card.
+        sa.Index("ix_accompaniment_card_figures", "card", "occurred_at", "id", "agency_code", "kind", "deleted",
+                 "autonomy", sqlite_where=sa.text("card IS NOT NULL"), postgresql_where=sa.text("card IS NOT NULL")),
         sa.CheckConstraint("version >= 1", name="version_positive"),
     )
 
@@ -336,6 +340,22 @@ class Accompaniment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Accompaniment {self.id} v{self.version} {self.kind}>"
+
+
+class FigureTally(db.Model):
+    """Counts of the records of one agency over a local month or day, kept by the one write
+    path (accompaniments/tally.py says what each row holds and why)."""
+
+    span: so.Mapped[str] = so.mapped_column(sa.String(1), primary_key=True)  # "M" month, "D" day
+    period: so.Mapped[date] = so.mapped_column(sa.Date, primary_key=True)  # first local day
+    agency_code: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)  # "*": every kind
+    partners: so.Mapped[str] = so.mapped_column(sa.String(400), primary_key=True)  # a set; "*": any
+    records: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    people: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    minutes: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    returning_visits: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    counts: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON: codes of every dimension, days
 
 
 class ChangeCounter(db.Model):

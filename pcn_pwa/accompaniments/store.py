@@ -23,6 +23,7 @@ from ..models import (
     accompaniment_topic,
     utcnow,
 )
+from . import tally
 from .bulk import insert_many
 
 
@@ -150,13 +151,15 @@ class Writer:
     changes records through a writer, so versions, change numbers and authorship follow one rule.
 
     New records go in with bulk inserts, changes through the ORM; ``flush`` hands out the change
-    numbers in one block, under the change counter's lock (held until the caller commits).
+    numbers in one block, under the change counter's lock (held until the caller commits),
+    and keeps the figures' tallies: what each record adds, less what a changed one used to add.
     """
 
     def __init__(self, user: User, *, device_id: uuid.UUID | None = None, now: datetime | None = None):
         self.user, self.device_id, self.now = user, device_id, now or utcnow()
         self.new: dict[uuid.UUID, NewRecord] = {}
         self.changed: list[Accompaniment] = []
+        self.counted_before: dict[uuid.UUID, tally.Facts | None] = {}  # changed records as stored
 
     def create(self, clean: dict, record_id: uuid.UUID | None = None, **details) -> NewRecord:
         """A new record at version 1 (``details``: deleted, client_updated_at, made_at, received_at)."""
@@ -169,7 +172,9 @@ class Writer:
         """The next version of ``record`` (stored, or created by this writer); returns its number."""
         if isinstance(record, NewRecord):  # a second change in the same batch: still one new row
             record.clean = clean or record.clean
-        elif clean is not None:
+        elif record.id not in self.counted_before:
+            self.counted_before[record.id] = None if record.deleted else tally.facts_of_record(record, _zone())
+        if isinstance(record, Accompaniment) and clean is not None:
             record.apply(clean)
         if deleted is not None:
             record.deleted = deleted
@@ -184,10 +189,12 @@ class Writer:
     def flush(self) -> None:
         """Write what was created and changed, with change numbers in one reserved block."""
         seq = reserve_changes(len(self.new) + len(self.changed))
-        rows, links = [], {}
+        rows, links, changes, zone = [], {}, tally.Changes(), _zone()
         for new in self.new.values():
             rows.append(new_row(new, self.user.id, seq, self.device_id, self.now))
             seq += 1
+            if not new.deleted:
+                changes.add(tally.facts_of_clean(rows[-1], new.clean, zone))
             for table, table_rows in link_rows(new.id, new.clean).items():
                 links.setdefault(table, []).extend(table_rows)
         if rows:
@@ -200,7 +207,19 @@ class Writer:
             record.updated_by_id = self.user.id
             record.updated_at = record.received_at = self.now
             seq += 1
+            before = self.counted_before.pop(record.id, None)
+            if before is not None:
+                changes.add(before, -1)
+            if not record.deleted:
+                changes.add(tally.facts_of_record(record, zone))
+        changes.write(db.session.connection())
         self.new, self.changed = {}, []
+
+
+def _zone():
+    from ..i18n import display_timezone
+
+    return display_timezone()
 
 
 def create(user: User, clean: dict, record_id: uuid.UUID | None = None) -> Accompaniment:

@@ -1,26 +1,29 @@
 """Counting the records of a scope, as the figures contract defines every number.
 
-This is the plain count: it reads the records in scope and counts them in Python, so each
-rule of the contract reads as written. Kept-up-to-date summaries, when they come, must always
-give the same figures as this.
+The counts come from the tallies the write path keeps (accompaniments/tally.py): whole local
+months from the month rows, the days at the edges of a period from the day rows, and, when
+a kind or partner filter leaves no day row to read, those edge days counted from the records
+with the very function that made the tallies. Follow-up cards (a distinct count, first against
+last autonomy) are counted from the records by the database, on an index made for it.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from ..accompaniments import tally
 from ..accompaniments import vocabulary as vocab
+from ..accompaniments.tally import DIMENSIONS, NONE, Tally
 from ..extensions import db
-from ..i18n import N_, display_timezone, gettext
-from ..models import (Accompaniment, Agency, Commune, Partner, Procedure, Topic, accompaniment_partner,
-                      accompaniment_procedure, accompaniment_topic)
+from ..i18n import N_, gettext
+from ..models import (Accompaniment, Agency, Commune, FigureTally, Partner, Procedure, Topic,
+                      accompaniment_partner)
 from .scope import Scope
 
-NONE = "none"
 AUTONOMY_ORDER = list(vocab.AUTONOMY)  # done_by_advisor < guided < partly_autonomous < autonomous
 DURATION_BANDS = {
     "lt30": N_("Moins de 30 min"),
@@ -29,92 +32,104 @@ DURATION_BANDS = {
     "120_plus": N_("2 h et plus"),
 }
 NONE_LABEL = N_("Non renseigné")
-LINKS = {"partner": accompaniment_partner.c.partner_code, "procedure": accompaniment_procedure.c.procedure_code,
-         "topic": accompaniment_topic.c.topic_code}
-
-
-def duration_band(minutes: int | None) -> str | None:
-    if minutes is None:
-        return None
-    if minutes < 30:
-        return "lt30"
-    if minutes < 60:
-        return "30_59"
-    if minutes < 120:
-        return "60_119"
-    return "120_plus"
-
-
-@dataclass
-class Row:
-    """What the figures need of one record in scope."""
-
-    local_day: date
-    participants: int
-    minutes: int | None
-    returning: bool | None
-    card: str | None
-    autonomy: str | None
-    occurred_at: object
-    id: object
-    values: dict = field(default_factory=dict)  # dimension -> list of codes
-
-
-# Dimension -> the column it reads; multi-valued ones hold lists.
-SINGLE = {"agency": Accompaniment.agency_code, "kind": Accompaniment.kind, "age_band": Accompaniment.age_band,
-          "gender": Accompaniment.gender, "status": Accompaniment.status, "commune": Accompaniment.commune_code,
-          "language": Accompaniment.language, "autonomy": Accompaniment.autonomy,
-          "outcome": Accompaniment.outcome, "redirected_to": Accompaniment.redirected_to,
-          "workshop_level": Accompaniment.workshop_level}
-MULTI = {"equipment": Accompaniment.equipment, "situation": Accompaniment.situations,
-         "blocker": Accompaniment.blockers}
-DIMENSIONS = ["agency", "kind", "partner", "procedure", "topic", "equipment", "age_band", "gender", "status",
-              "situation", "commune", "language", "autonomy", "outcome", "blocker", "redirected_to",
-              "workshop_level", "duration_band"]
 OPEN_LISTS = {"topic", "procedure", "commune", "language"}  # only codes with at least one record
 
 
-def in_scope(scope: Scope) -> sa.Select:
-    """The ids of the records a scope counts."""
-    first, after = scope.utc_bounds
-    query = sa.select(Accompaniment.id).where(
-        ~Accompaniment.deleted, Accompaniment.occurred_at >= first, Accompaniment.occurred_at < after,
-        Accompaniment.agency_code.in_(scope.agencies))
+def scope_conditions(scope: Scope, *, dates: bool = True) -> list:
+    """SQL conditions on ``Accompaniment`` for the records a scope counts."""
+    conditions = [~Accompaniment.deleted, Accompaniment.agency_code.in_(scope.agencies)]
+    if dates:
+        first, after = scope.utc_bounds
+        conditions += [Accompaniment.occurred_at >= first, Accompaniment.occurred_at < after]
     if scope.kinds:
-        query = query.where(Accompaniment.kind.in_(scope.kinds))
+        conditions.append(Accompaniment.kind.in_(scope.kinds))
     if scope.partners:
-        query = query.where(Accompaniment.id.in_(
+        conditions.append(Accompaniment.id.in_(
             sa.select(accompaniment_partner.c.accompaniment_id)
             .where(accompaniment_partner.c.partner_code.in_(scope.partners))))
-    return query
+    return conditions
 
 
-def read_rows(scope: Scope) -> list[Row]:
-    """Every record in scope, with the values of every dimension."""
-    ids = in_scope(scope)
-    columns = [Accompaniment.id, Accompaniment.occurred_at, Accompaniment.participants,
-               Accompaniment.duration_minutes, Accompaniment.returning_visit, Accompaniment.card,
-               *SINGLE.values(), *MULTI.values()]
-    zone = display_timezone()
-    rows = {}
-    for record in db.session.execute(sa.select(*columns).where(Accompaniment.id.in_(ids))):
-        values = {name: [record[6 + i]] if record[6 + i] is not None else [] for i, name in enumerate(SINGLE)}
-        for i, name in enumerate(MULTI):
-            values[name] = list(record[6 + len(SINGLE) + i] or [])
-        band = duration_band(record.duration_minutes)
-        values["duration_band"] = [band] if band else []
-        rows[record.id] = Row(record.occurred_at.astimezone(zone).date(), record.participants,
-                              record.duration_minutes, record.returning_visit, record.card,
-                              values["autonomy"][0] if values["autonomy"] else None, record.occurred_at,
-                              record.id, values)
-    for name, code in LINKS.items():
-        for record_id, value in db.session.execute(
-                sa.select(code.table.c.accompaniment_id, code).where(code.table.c.accompaniment_id.in_(ids))):
-            rows[record_id].values.setdefault(name, []).append(value)
-    for row in rows.values():
-        for name in LINKS:
-            row.values.setdefault(name, [])
-    return list(rows.values())
+def next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def months_of(start: date, end: date) -> list[date]:
+    """The first day of every month that overlaps ``start``..``end``."""
+    months = [start.replace(day=1)]
+    while (following := next_month(months[-1])) <= end:
+        months.append(following)
+    return months
+
+
+def plain_tally(scope: Scope) -> dict[date, Tally]:
+    """Month by month, the records of ``scope`` counted one by one (no tally read)."""
+    by_month: dict[date, Tally] = defaultdict(Tally)
+    for item in tally.read_facts(db.session.connection(), *scope_conditions(scope)):
+        by_month[item.month].add(item)
+    return by_month
+
+
+def _tally_rows(span: str, periods: list[date], scope: Scope, filtered: bool):
+    table = FigureTally.__table__
+    query = sa.select(table.c.partners, table.c.records, table.c.people, table.c.minutes,
+                      table.c.returning_visits, table.c.counts, table.c.period).where(
+        table.c.span == span, table.c.period.in_(periods), table.c.agency_code.in_(scope.agencies))
+    if not filtered:
+        return db.session.execute(query.where(table.c.kind == tally.ANY, table.c.partners == tally.ANY))
+    query = query.where(table.c.kind != tally.ANY, table.c.partners != tally.ANY)
+    if scope.kinds:
+        query = query.where(table.c.kind.in_(scope.kinds))
+    wanted = set(scope.partners)
+    return (row for row in db.session.execute(query) if not wanted or wanted & set(row.partners.split()))
+
+
+def tallied(scope: Scope) -> dict[date, Tally]:
+    """Month by month, the counts of ``scope``, read from the tallies where they can answer."""
+    filtered = bool(scope.kinds or scope.partners)
+    whole, edges = [], []
+    for month in months_of(scope.start, scope.end):
+        last = next_month(month) - timedelta(days=1)
+        if scope.start <= month and last <= scope.end:
+            whole.append(month)
+        else:
+            edges.append((max(month, scope.start), min(last, scope.end)))
+    by_month: dict[date, Tally] = defaultdict(Tally)
+    if whole:
+        for row in _tally_rows(tally.MONTH, whole, scope, filtered):
+            by_month[row.period].merge(Tally.load(row))
+    for first, last in edges:
+        if filtered:  # no day row per kind and partners: count those days' records
+            for month, counted in plain_tally(replace(scope, start=first, end=last)).items():
+                by_month[month].merge(counted)
+        else:
+            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            for row in _tally_rows(tally.DAY, days, scope, False):
+                by_month[row.period.replace(day=1)].merge(Tally.load(row))
+    return by_month
+
+
+def card_figures(scope: Scope) -> tuple[int, dict]:
+    """Distinct follow-up cards in scope, and their autonomy progress (first against last)."""
+    conditions = [*scope_conditions(scope), Accompaniment.card.isnot(None)]
+    cards = db.session.scalar(sa.select(sa.func.count(sa.distinct(Accompaniment.card))).where(*conditions))
+    order = (Accompaniment.occurred_at, Accompaniment.id)
+    whole = (None, None)  # the window frame: every visit of the card
+    visits = sa.select(
+        sa.func.first_value(Accompaniment.autonomy).over(partition_by=Accompaniment.card, order_by=order,
+                                                         rows=whole).label("first"),
+        sa.func.last_value(Accompaniment.autonomy).over(partition_by=Accompaniment.card, order_by=order,
+                                                        rows=whole).label("last"),
+        sa.func.row_number().over(partition_by=Accompaniment.card, order_by=order).label("rank"),
+        sa.func.count().over(partition_by=Accompaniment.card).label("visits"),
+    ).where(*conditions, Accompaniment.autonomy.isnot(None)).subquery()
+    counts = {"up": 0, "same": 0, "down": 0}
+    for first, last, number in db.session.execute(
+            sa.select(visits.c.first, visits.c.last, sa.func.count())
+            .where(visits.c.rank == 1, visits.c.visits >= 2).group_by(visits.c.first, visits.c.last)):
+        first, last = AUTONOMY_ORDER.index(first), AUTONOMY_ORDER.index(last)
+        counts["up" if last > first else "down" if last < first else "same"] += number
+    return cards or 0, {"cards": sum(counts.values()), **counts}
 
 
 def closed_lists(scope: Scope) -> dict[str, dict[str, str]]:
@@ -139,96 +154,68 @@ def open_labels() -> dict[str, dict[str, str]]:
     }
 
 
-def breakdowns(rows: list[Row], scope: Scope) -> dict[str, list[dict]]:
+def breakdowns(counted: Tally, scope: Scope) -> dict[str, list[dict]]:
     closed, labels = closed_lists(scope), open_labels()
     result = {}
     for name in DIMENSIONS:
-        records, people = Counter(), Counter()
-        for row in rows:
-            for code in row.values[name] or [NONE]:
-                records[code] += 1
-                people[code] += row.participants
+        cells = counted.counts.get(name, {})
         known = closed.get(name) or labels.get(name, {})
-        codes = list(closed[name]) if name in closed else [c for c in records if c != NONE]
-        if records[NONE]:
+        if name in closed:
+            codes = list(closed[name])
+        else:
+            codes = [code for code, (records, _people) in cells.items() if records and code != NONE]
+        if cells.get(NONE, [0])[0]:
             codes.append(NONE)
         table = [{"code": code, "label": gettext(NONE_LABEL if code == NONE else known.get(code, code)),
-                  "records": records[code], "people": people[code]} for code in codes]
+                  "records": cells.get(code, [0, 0])[0], "people": cells.get(code, [0, 0])[1]} for code in codes]
         table.sort(key=lambda item: (-item["records"], item["code"]))
         result[name] = table
     return result
 
 
-def series(rows: list[Row], scope: Scope) -> dict:
-    def next_start(day: date) -> date:
-        if scope.interval == "week":
-            return day + timedelta(days=7)
-        return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-    first = (scope.start - timedelta(days=scope.start.weekday()) if scope.interval == "week"
-             else scope.start.replace(day=1))
-    starts = [first]
-    while next_start(starts[-1]) <= scope.end:
-        starts.append(next_start(starts[-1]))
-    records, people = Counter(), Counter()
-    for row in rows:
-        index = _position(starts, row.local_day)
-        records[index] += 1
-        people[index] += row.participants
+def series(counted: Tally, scope: Scope) -> dict:
+    """One point per week or month overlapping the scope, zeros included."""
+    if scope.interval == "week":
+        first = scope.start - timedelta(days=scope.start.weekday())
+        starts = [first + timedelta(days=7 * n) for n in range((scope.end - first).days // 7 + 1)]
+        start_of = lambda day: day - timedelta(days=day.weekday())  # noqa: E731
+    else:
+        starts = months_of(scope.start, scope.end)
+        start_of = lambda day: day.replace(day=1)  # noqa: E731
+    points = {start: [0, 0] for start in starts}
+    for day, (records, people) in counted.days.items():
+        point = points[start_of(date.fromisoformat(day))]
+        point[0] += records
+        point[1] += people
     return {"interval": scope.interval,
-            "points": [{"start": start.isoformat(), "records": records[i], "people": people[i]}
-                       for i, start in enumerate(starts)]}
+            "points": [{"start": start.isoformat(), "records": records, "people": people}
+                       for start, (records, people) in points.items()]}
 
 
-def _position(starts: list[date], day: date) -> int:
-    """Index of the interval holding ``day`` (starts are sorted)."""
-    from bisect import bisect_right
-
-    return bisect_right(starts, day) - 1
-
-
-def autonomy_progress(rows: list[Row]) -> dict:
-    """Per follow-up card with two or more records stating autonomy: first against last."""
-    by_card = defaultdict(list)
-    for row in rows:
-        if row.card and row.autonomy:
-            by_card[row.card].append(row)
-    counts = Counter()
-    for visits in by_card.values():
-        if len(visits) < 2:
-            continue
-        visits.sort(key=lambda row: (row.occurred_at, str(row.id)))
-        first, last = AUTONOMY_ORDER.index(visits[0].autonomy), AUTONOMY_ORDER.index(visits[-1].autonomy)
-        counts["up" if last > first else "down" if last < first else "same"] += 1
-    return {"cards": sum(counts.values()), "up": counts["up"], "same": counts["same"], "down": counts["down"]}
-
-
-def autonomy_by_month(rows: list[Row], scope: Scope) -> list[dict]:
+def autonomy_by_month(by_month: dict[date, Tally], scope: Scope) -> list[dict]:
     """Month by month, how many records stated each level of autonomy (the dashboard's mix)."""
-    months = [scope.start.replace(day=1)]
-    while (following := date(months[-1].year + (months[-1].month == 12), months[-1].month % 12 + 1, 1)) <= scope.end:
-        months.append(following)
-    counts = {month: Counter() for month in months}
-    for row in rows:
-        if row.autonomy:
-            counts[row.local_day.replace(day=1)][row.autonomy] += 1
-    return [{"start": month.isoformat(), **{code: counts[month][code] for code in AUTONOMY_ORDER}}
-            for month in months]
+    result = []
+    for month in months_of(scope.start, scope.end):
+        cells = by_month[month].counts.get("autonomy", {}) if month in by_month else {}
+        result.append({"start": month.isoformat(), **{code: cells.get(code, [0, 0])[0] for code in AUTONOMY_ORDER}})
+    return result
 
 
 def figures(scope: Scope, *, autonomy_mix: bool = False) -> dict:
     """The answer of /api/v1/stats for ``scope`` (before small cells are hidden); with
     ``autonomy_mix``, also the month-by-month mix the dashboard draws."""
-    rows = read_rows(scope)
-    extra = {"autonomy_by_month": autonomy_by_month(rows, scope)} if autonomy_mix else {}
+    by_month = tallied(scope)
+    counted = Tally()
+    for month_tally in by_month.values():
+        counted.merge(month_tally)
+    cards, progress = card_figures(scope)
+    extra = {"autonomy_by_month": autonomy_by_month(by_month, scope)} if autonomy_mix else {}
     return {
         **extra,
         "filters": scope.filters(),
-        "totals": {"records": len(rows), "people": sum(row.participants for row in rows),
-                   "minutes": sum(row.minutes or 0 for row in rows),
-                   "returning": sum(1 for row in rows if row.returning),
-                   "cards": len({row.card for row in rows if row.card})},
-        "breakdowns": breakdowns(rows, scope),
-        "series": series(rows, scope),
-        "autonomy_progress": autonomy_progress(rows),
+        "totals": {"records": counted.records, "people": counted.people, "minutes": counted.minutes,
+                   "returning": counted.returning, "cards": cards},
+        "breakdowns": breakdowns(counted, scope),
+        "series": series(counted, scope),
+        "autonomy_progress": progress,
     }

@@ -21,7 +21,8 @@ from ..accompaniments.display import FIELD_LABELS, code_label, value_of
 from ..extensions import db
 from ..i18n import _, display_timezone
 from ..models import Accompaniment
-from .counting import DIMENSIONS, LINKS, in_scope
+from ..accompaniments.tally import DIMENSIONS, link_codes
+from .counting import scope_conditions
 from .scope import Scope
 
 PAGE = 1000
@@ -49,7 +50,7 @@ def _data(record, links: dict) -> dict:
     data["occurred_at"] = record.occurred_at
     data["beneficiary"] = {key: getattr(record, column) for key, column in Accompaniment.BENEFICIARY_FIELDS.items()}
     for field, dimension in _LINK_FIELD.items():
-        data[field] = sorted(links.get((dimension, record.id), []))
+        data[field] = sorted(links.get(dimension, []))
     return data
 
 
@@ -75,23 +76,18 @@ def cell(path: str, value):
 def record_rows(scope: Scope):
     """``[id, values…]`` of every record in scope, oldest first, a page at a time."""
     table = Accompaniment.__table__
-    ids = in_scope(scope)
+    conditions = scope_conditions(scope)
     after = None
     while True:
-        query = sa.select(table).where(table.c.id.in_(ids)).order_by(table.c.occurred_at, table.c.id).limit(PAGE)
+        query = sa.select(table).where(*conditions).order_by(table.c.occurred_at, table.c.id).limit(PAGE)
         if after is not None:
             query = query.where(sa.tuple_(table.c.occurred_at, table.c.id) > after)
         page = db.session.execute(query).all()
         if not page:
             return
-        page_ids = [record.id for record in page]
-        links: dict = {}
-        for dimension, code in LINKS.items():
-            for record_id, value in db.session.execute(
-                    sa.select(code.table.c.accompaniment_id, code).where(code.table.c.accompaniment_id.in_(page_ids))):
-                links.setdefault((dimension, record_id), []).append(value)
+        links = link_codes(db.session.connection(), [record.id for record in page])
         for record in page:
-            data = _data(record, links)
+            data = _data(record, links.get(record.id, {}))
             yield [str(record.id)] + [cell(path, value_of(data, path)) for path in EXPORTED]
         after = (page[-1].occurred_at, page[-1].id)
         db.session.expire_all()

@@ -1,0 +1,304 @@
+"""The figures kept at write time: what each record adds to the counts of the figures contract.
+
+Counting a year of records on every dashboard view would read every record and its links
+(a million of them at the scale of the whole territory). Instead the one write path keeps
+*tallies*: for each local month (and each local day) of each agency, the counts of every
+dimension's codes. A record's contribution is computed here, by one function, both when it
+is written (added; an edit subtracts its old contribution first) and when records are counted
+plainly from the table (the edges of a period that tallies cannot answer), so the two can
+only agree. Follow-up cards are not tallied: a distinct count and a first-against-last
+comparison are not sums; they are counted from the records with one indexed query.
+
+Tally rows (``FigureTally``), all keyed by agency:
+
+- ``M`` rows per local month, kind and *set of partners* (a record belongs to exactly one
+  set, so a partner filter sums the sets that list any of the partners without counting a
+  record twice), with the records of each day of the month;
+- ``M`` rows per month with kind and partners ``*`` (any): the same, already summed;
+- ``D`` rows per local day with kind and partners ``*``: the days at the edges of a period.
+
+Each row holds its totals as columns and its code counts as one JSON text
+(``{"c": {dimension: {code: [records, people]}}, "d": {day: [records, people]}}``): a push
+changes a few dozen rows, read and written whole under the change counter's lock, which
+every writer holds from its first write to its commit (so no two writers merge at once).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ..models import FigureTally
+
+ANY = "*"  # kind or partner set: every one
+NONE = "none"  # a field left empty
+MONTH, DAY = "M", "D"
+# Every dimension of the figures contract, in the contract's order.
+DIMENSIONS = ("agency", "kind", "partner", "procedure", "topic", "equipment", "age_band", "gender", "status",
+              "situation", "commune", "language", "autonomy", "outcome", "blocker", "redirected_to",
+              "workshop_level", "duration_band")
+# Dimension -> the record's column it reads (partner, procedure and topic come from the links).
+SINGLE_COLUMNS = {"agency": "agency_code", "kind": "kind", "age_band": "age_band", "gender": "gender",
+                  "status": "status", "commune": "commune_code", "language": "language", "autonomy": "autonomy",
+                  "outcome": "outcome", "redirected_to": "redirected_to", "workshop_level": "workshop_level"}
+LIST_COLUMNS = {"equipment": "equipment", "situation": "situations", "blocker": "blockers"}
+LINKS = ("partner", "procedure", "topic")
+# Every column a record's contribution reads, besides its links.
+COLUMNS = ("agency_code", "kind", "occurred_at", "participants", "duration_minutes", "returning_visit",
+           *(c for c in SINGLE_COLUMNS.values() if c not in ("agency_code", "kind")), *LIST_COLUMNS.values())
+
+
+def duration_band(minutes: int | None) -> str | None:
+    if minutes is None:
+        return None
+    if minutes < 30:
+        return "lt30"
+    if minutes < 60:
+        return "30_59"
+    if minutes < 120:
+        return "60_119"
+    return "120_plus"
+
+
+def partner_set(codes: Iterable[str]) -> str:
+    """The key of a set of partners: its codes sorted, space separated ('' for none)."""
+    return " ".join(sorted(set(codes)))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one record adds to the figures: where and when it counts, and under which codes."""
+
+    day: date  # local date of occurred_at
+    agency: str
+    kind: str
+    partners: str  # partner_set()
+    participants: int
+    minutes: int
+    returning: bool
+    codes: tuple[tuple[str, str], ...]  # (dimension, code), a record once under each of its codes
+
+    @property
+    def month(self) -> date:
+        return self.day.replace(day=1)
+
+
+def facts(columns, links: dict[str, Iterable[str]], zone: ZoneInfo) -> Facts:
+    """The contribution of a record from its column values (a mapping or an object with the
+    column names as attributes) and the codes of its links (``partner``, ``procedure``, ``topic``)."""
+    get = columns.get if isinstance(columns, Mapping) else (lambda name: getattr(columns, name))
+    codes = []
+    for name in DIMENSIONS:
+        if name in SINGLE_COLUMNS:
+            values = [get(SINGLE_COLUMNS[name])]
+        elif name in LIST_COLUMNS:
+            values = list(get(LIST_COLUMNS[name]) or ())
+        elif name in LINKS:
+            values = list(links.get(name) or ())
+        else:  # duration_band
+            values = [duration_band(get("duration_minutes"))]
+        values = [value for value in dict.fromkeys(values) if value is not None]
+        codes.extend((name, value) for value in values or [NONE])
+    return Facts(day=get("occurred_at").astimezone(zone).date(), agency=get("agency_code"), kind=get("kind"),
+                 partners=partner_set(links.get("partner") or ()), participants=get("participants") or 1,
+                 minutes=get("duration_minutes") or 0, returning=bool(get("returning_visit")), codes=tuple(codes))
+
+
+def facts_of_record(record, zone: ZoneInfo) -> Facts:
+    """The contribution of a stored ``Accompaniment`` as it is now."""
+    links = {"partner": [p.code for p in record.partners], "procedure": [p.code for p in record.procedures],
+             "topic": [t.code for t in record.topics]}
+    return facts(record, links, zone)
+
+
+def facts_of_clean(row: dict, clean: dict, zone: ZoneInfo) -> Facts:
+    """The contribution of a new record: its built row and its judged data's links."""
+    links = {"partner": clean.get("partners"), "procedure": clean.get("procedures"), "topic": clean.get("topics")}
+    return facts(row, links, zone)
+
+
+@dataclass
+class Tally:
+    """Counts of a set of records: totals, every code of every dimension, and records per day."""
+
+    records: int = 0
+    people: int = 0
+    minutes: int = 0
+    returning: int = 0
+    counts: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
+    days: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+    def add(self, item: Facts, sign: int = 1) -> None:
+        people = sign * item.participants
+        self.records += sign
+        self.people += people
+        self.minutes += sign * item.minutes
+        self.returning += sign * item.returning
+        for name, code in item.codes:
+            cell = self.counts[name][code]
+            cell[0] += sign
+            cell[1] += people
+        cell = self.days[item.day.isoformat()]
+        cell[0] += sign
+        cell[1] += people
+
+    def merge(self, other: "Tally", sign: int = 1) -> None:
+        self.records += sign * other.records
+        self.people += sign * other.people
+        self.minutes += sign * other.minutes
+        self.returning += sign * other.returning
+        for name, codes in other.counts.items():
+            mine = self.counts[name]
+            for code, (records, people) in codes.items():
+                cell = mine[code]
+                cell[0] += sign * records
+                cell[1] += sign * people
+        for day, (records, people) in other.days.items():
+            cell = self.days[day]
+            cell[0] += sign * records
+            cell[1] += sign * people
+
+    def dump(self) -> str:
+        """The JSON text of a tally row (cells at zero left out)."""
+        counts = {name: {code: cell for code, cell in codes.items() if cell != [0, 0]}
+                  for name, codes in self.counts.items()}
+        return json.dumps({"c": {name: codes for name, codes in counts.items() if codes},
+                           "d": {day: cell for day, cell in self.days.items() if cell != [0, 0]}},
+                          separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def load(cls, row) -> "Tally":
+        """A tally from a ``FigureTally`` row (or any object with its columns)."""
+        tally = cls(row.records, row.people, row.minutes, row.returning_visits)
+        data = json.loads(row.counts)
+        for name, codes in data["c"].items():
+            tally.counts[name].update(codes)
+        tally.days.update(data["d"])
+        return tally
+
+    @property
+    def empty(self) -> bool:
+        return not self.records and not self.days and not any(self.counts.values())
+
+
+Key = tuple[str, date, str, str, str]  # span, period, agency, kind, partners
+
+
+def keys_of(item: Facts) -> tuple[Key, ...]:
+    """The tally rows one record counts in."""
+    return ((MONTH, item.month, item.agency, item.kind, item.partners),
+            (MONTH, item.month, item.agency, ANY, ANY),
+            (DAY, item.day, item.agency, ANY, ANY))
+
+
+class Changes:
+    """What a write adds to and takes from the tallies, written in one go."""
+
+    def __init__(self):
+        self.deltas: dict[Key, Tally] = defaultdict(Tally)
+
+    def add(self, item: Facts, sign: int = 1) -> None:
+        for key in keys_of(item):
+            self.deltas[key].add(item, sign)
+
+    def write(self, connection: sa.Connection) -> None:
+        """Merge the changes into the stored tally rows (the caller holds the change counter's lock)."""
+        if not self.deltas:
+            return
+        table = FigureTally.__table__
+        key_columns = (table.c.span, table.c.period, table.c.agency_code, table.c.kind, table.c.partners)
+        keys = sorted(self.deltas)
+        stored = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for row in connection.execute(sa.select(table).where(sa.tuple_(*key_columns).in_(chunk))):
+                stored[(row.span, row.period, row.agency_code, row.kind, row.partners)] = row
+        inserts, updates, deletes = [], [], []
+        for key in keys:
+            tally = Tally.load(stored[key]) if key in stored else Tally()
+            tally.merge(self.deltas[key])
+            values = dict(zip(("span", "period", "agency_code", "kind", "partners"), key),
+                          records=tally.records, people=tally.people, minutes=tally.minutes,
+                          returning_visits=tally.returning, counts=tally.dump())
+            if key not in stored:
+                inserts.append(values)
+            elif tally.records == 0 and values["counts"] == '{"c":{},"d":{}}':
+                deletes.append(values)
+            else:
+                updates.append(values)
+        if inserts:
+            connection.execute(sa.insert(table), inserts)
+        where = sa.and_(*(column == sa.bindparam("k_" + column.key) for column in key_columns))
+        if updates:  # SET takes the parameters named after columns; the key is bound as k_*
+            connection.execute(sa.update(table).where(where), [_bound(row) for row in updates])
+        if deletes:
+            connection.execute(sa.delete(table).where(where),
+                               [{"k_" + name: row[name] for name in _KEY_NAMES} for row in deletes])
+        self.deltas = defaultdict(Tally)
+
+
+_KEY_NAMES = ("span", "period", "agency_code", "kind", "partners")
+
+
+def _bound(row: dict) -> dict:
+    return {("k_" + name if name in _KEY_NAMES else name): value for name, value in row.items()}
+
+
+def read_facts(connection: sa.Connection, *conditions, page: int = 20_000) -> Iterable[Facts]:
+    """The contribution of every record matching ``conditions`` (SQL on ``Accompaniment``),
+    read in pages of ``page`` records by id, so memory does not grow with their number."""
+    from ..i18n import display_timezone
+    from ..models import Accompaniment
+
+    zone, table = display_timezone(), Accompaniment.__table__
+    columns = [table.c.id, *(table.c[name] for name in COLUMNS)]
+    after = None
+    while True:
+        query = sa.select(*columns).where(*conditions).order_by(table.c.id).limit(page)
+        if after is not None:
+            query = query.where(table.c.id > after)
+        rows = connection.execute(query).all()
+        if not rows:
+            return
+        links = link_codes(connection, [row.id for row in rows])
+        for row in rows:
+            yield facts(row._mapping, links.get(row.id, {}), zone)
+        after = rows[-1].id
+
+
+def link_codes(connection: sa.Connection, ids: list) -> dict:
+    """``{record id: {"partner": [...], "procedure": [...], "topic": [...]}}`` for ``ids``."""
+    from ..models import accompaniment_partner, accompaniment_procedure, accompaniment_topic
+
+    result: dict = {}
+    for name, column in (("partner", accompaniment_partner.c.partner_code),
+                         ("procedure", accompaniment_procedure.c.procedure_code),
+                         ("topic", accompaniment_topic.c.topic_code)):
+        link = column.table.c.accompaniment_id
+        for start in range(0, len(ids), 5_000):
+            for record_id, code in connection.execute(sa.select(link, column).where(link.in_(ids[start:start + 5_000]))):
+                result.setdefault(record_id, {}).setdefault(name, []).append(code)
+    return result
+
+
+def rebuild(connection: sa.Connection) -> int:
+    """Count every record anew into empty tallies (a migration, ``flask figures rebuild``);
+    returns the number of records counted."""
+    from ..models import Accompaniment
+
+    connection.execute(sa.delete(FigureTally.__table__))
+    changes, counted = Changes(), 0
+    for item in read_facts(connection, ~Accompaniment.__table__.c.deleted):
+        changes.add(item)
+        counted += 1
+        if len(changes.deltas) > 50_000:  # bounded memory: merge into the stored rows as we go
+            changes.write(connection)
+    changes.write(connection)
+    return counted
