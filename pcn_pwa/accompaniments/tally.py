@@ -26,7 +26,7 @@ every writer holds from its first write to its commit (so no two writers merge a
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -90,25 +90,30 @@ class Facts:
         return self.day.replace(day=1)
 
 
+_SINGLE = tuple(SINGLE_COLUMNS.items())
+_LISTS = tuple(LIST_COLUMNS.items())
+
+
 def facts(columns, links: dict[str, Iterable[str]], zone: ZoneInfo) -> Facts:
     """The contribution of a record from its column values (a mapping or an object with the
     column names as attributes) and the codes of its links (``partner``, ``procedure``, ``topic``)."""
     get = columns.get if isinstance(columns, Mapping) else (lambda name: getattr(columns, name))
     codes = []
-    for name in DIMENSIONS:
-        if name in SINGLE_COLUMNS:
-            values = [get(SINGLE_COLUMNS[name])]
-        elif name in LIST_COLUMNS:
-            values = list(get(LIST_COLUMNS[name]) or ())
-        elif name in LINKS:
-            values = list(links.get(name) or ())
-        else:  # duration_band
-            values = [duration_band(get("duration_minutes"))]
-        values = [value for value in dict.fromkeys(values) if value is not None]
-        codes.extend((name, value) for value in values or [NONE])
+    append, extend = codes.append, codes.extend
+    for name, column in _SINGLE:
+        value = get(column)
+        append((name, NONE if value is None else value))
+    for name, values in (*((name, get(column)) for name, column in _LISTS),
+                         *((name, links.get(name)) for name in LINKS)):
+        if values:
+            extend((name, value) for value in set(values))
+        else:
+            append((name, NONE))
+    minutes = get("duration_minutes")
+    append(("duration_band", duration_band(minutes) or NONE))
     return Facts(day=get("occurred_at").astimezone(zone).date(), agency=get("agency_code"), kind=get("kind"),
                  partners=partner_set(links.get("partner") or ()), participants=get("participants") or 1,
-                 minutes=get("duration_minutes") or 0, returning=bool(get("returning_visit")), codes=tuple(codes))
+                 minutes=minutes or 0, returning=bool(get("returning_visit")), codes=tuple(codes))
 
 
 def facts_of_record(record, zone: ZoneInfo) -> Facts:
@@ -126,14 +131,17 @@ def facts_of_clean(row: dict, clean: dict, zone: ZoneInfo) -> Facts:
 
 @dataclass
 class Tally:
-    """Counts of a set of records: totals, every code of every dimension, and records per day."""
+    """Counts of a set of records: totals, then records and people under every (dimension,
+    code) and every local day (flat counters: adding a record is two C-level updates)."""
 
     records: int = 0
     people: int = 0
     minutes: int = 0
     returning: int = 0
-    counts: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
-    days: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    code_records: Counter = field(default_factory=Counter)
+    code_people: Counter = field(default_factory=Counter)
+    day_records: Counter = field(default_factory=Counter)
+    day_people: Counter = field(default_factory=Counter)
 
     def add(self, item: Facts, sign: int = 1) -> None:
         people = sign * item.participants
@@ -141,37 +149,45 @@ class Tally:
         self.people += people
         self.minutes += sign * item.minutes
         self.returning += sign * item.returning
-        for name, code in item.codes:
-            cell = self.counts[name][code]
-            cell[0] += sign
-            cell[1] += people
-        cell = self.days[item.day.isoformat()]
-        cell[0] += sign
-        cell[1] += people
+        day = item.day.isoformat()
+        if sign == 1:
+            self.code_records.update(item.codes)
+            self.day_records[day] += 1
+        else:
+            self.code_records.subtract(item.codes)
+            self.day_records[day] -= 1
+        if people == sign:
+            (self.code_people.update if sign == 1 else self.code_people.subtract)(item.codes)
+        else:
+            for code in item.codes:
+                self.code_people[code] += people
+        self.day_people[day] += people
 
-    def merge(self, other: "Tally", sign: int = 1) -> None:
-        self.records += sign * other.records
-        self.people += sign * other.people
-        self.minutes += sign * other.minutes
-        self.returning += sign * other.returning
-        for name, codes in other.counts.items():
-            mine = self.counts[name]
-            for code, (records, people) in codes.items():
-                cell = mine[code]
-                cell[0] += sign * records
-                cell[1] += sign * people
-        for day, (records, people) in other.days.items():
-            cell = self.days[day]
-            cell[0] += sign * records
-            cell[1] += sign * people
+    def merge(self, other: "Tally") -> None:
+        self.records += other.records
+        self.people += other.people
+        self.minutes += other.minutes
+        self.returning += other.returning
+        for mine, theirs in ((self.code_records, other.code_records), (self.code_people, other.code_people),
+                             (self.day_records, other.day_records), (self.day_people, other.day_people)):
+            get = mine.get
+            for key, value in theirs.items():
+                mine[key] = get(key, 0) + value
+
+    def data(self) -> dict:
+        """``{"c": {dimension: {code: [records, people]}}, "d": {day: [records, people]}}``,
+        cells at zero left out: what a tally row stores as JSON."""
+        counts: dict = {}
+        for (name, code), records in self.code_records.items():
+            people = self.code_people[(name, code)]
+            if records or people:
+                counts.setdefault(name, {})[code] = [records, people]
+        days = {day: [records, self.day_people[day]] for day, records in self.day_records.items()
+                if records or self.day_people[day]}
+        return {"c": counts, "d": days}
 
     def dump(self) -> str:
-        """The JSON text of a tally row (cells at zero left out)."""
-        counts = {name: {code: cell for code, cell in codes.items() if cell != [0, 0]}
-                  for name, codes in self.counts.items()}
-        return json.dumps({"c": {name: codes for name, codes in counts.items() if codes},
-                           "d": {day: cell for day, cell in self.days.items() if cell != [0, 0]}},
-                          separators=(",", ":"), sort_keys=True)
+        return json.dumps(self.data(), separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def load(cls, row) -> "Tally":
@@ -179,13 +195,59 @@ class Tally:
         tally = cls(row.records, row.people, row.minutes, row.returning_visits)
         data = json.loads(row.counts)
         for name, codes in data["c"].items():
-            tally.counts[name].update(codes)
-        tally.days.update(data["d"])
+            for code, (records, people) in codes.items():
+                tally.code_records[(name, code)] = records
+                tally.code_people[(name, code)] = people
+        for day, (records, people) in data["d"].items():
+            tally.day_records[day] = records
+            tally.day_people[day] = people
         return tally
 
-    @property
-    def empty(self) -> bool:
-        return not self.records and not self.days and not any(self.counts.values())
+
+class Sum:
+    """Tallies added up for reading: totals, ``{dimension: {code: [records, people]}}``,
+    records per day, and one dimension month by month (the dashboard's autonomy mix)."""
+
+    def __init__(self, by_month: str | None = None):
+        self.records = self.people = self.minutes = self.returning = 0
+        self.counts: dict[str, dict[str, list[int]]] = {}
+        self.days: dict[str, list[int]] = {}
+        self.by_month = by_month
+        self.monthly: dict[date, dict[str, int]] = {}
+
+    def add_row(self, row) -> None:
+        """Add a ``FigureTally`` row (its ``period``'s month for the monthly dimension)."""
+        self.add(row.records, row.people, row.minutes, row.returning_visits, json.loads(row.counts),
+                 row.period.replace(day=1))
+
+    def add_tally(self, tally: Tally, month: date) -> None:
+        self.add(tally.records, tally.people, tally.minutes, tally.returning, tally.data(), month)
+
+    def add(self, records: int, people: int, minutes: int, returning: int, data: dict, month: date) -> None:
+        self.records += records
+        self.people += people
+        self.minutes += minutes
+        self.returning += returning
+        for name, codes in data["c"].items():
+            target = self.counts.setdefault(name, {})
+            for code, (n, p) in codes.items():
+                cell = target.get(code)
+                if cell is None:
+                    target[code] = [n, p]
+                else:
+                    cell[0] += n
+                    cell[1] += p
+        for day, (n, p) in data["d"].items():
+            cell = self.days.get(day)
+            if cell is None:
+                self.days[day] = [n, p]
+            else:
+                cell[0] += n
+                cell[1] += p
+        if self.by_month:
+            target = self.monthly.setdefault(month, {})
+            for code, (n, _p) in data["c"].get(self.by_month, {}).items():
+                target[code] = target.get(code, 0) + n
 
 
 Key = tuple[str, date, str, str, str]  # span, period, agency, kind, partners

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ..accompaniments import tally
 from ..accompaniments import vocabulary as vocab
-from ..accompaniments.tally import DIMENSIONS, NONE, Tally
+from ..accompaniments.tally import DIMENSIONS, NONE, Sum, Tally
 from ..extensions import db
 from ..i18n import N_, gettext
 from ..models import (Accompaniment, Agency, Commune, FigureTally, Partner, Procedure, Topic,
@@ -43,10 +43,9 @@ def scope_conditions(scope: Scope, *, dates: bool = True) -> list:
         conditions += [Accompaniment.occurred_at >= first, Accompaniment.occurred_at < after]
     if scope.kinds:
         conditions.append(Accompaniment.kind.in_(scope.kinds))
-    if scope.partners:
-        conditions.append(Accompaniment.id.in_(
-            sa.select(accompaniment_partner.c.accompaniment_id)
-            .where(accompaniment_partner.c.partner_code.in_(scope.partners))))
+    if scope.partners:  # looked up per record by the link's key: a filter never reads every link
+        conditions.append(sa.exists().where(accompaniment_partner.c.accompaniment_id == Accompaniment.id,
+                                            accompaniment_partner.c.partner_code.in_(scope.partners)))
     return conditions
 
 
@@ -75,17 +74,20 @@ def _tally_rows(span: str, periods: list[date], scope: Scope, filtered: bool):
     query = sa.select(table.c.partners, table.c.records, table.c.people, table.c.minutes,
                       table.c.returning_visits, table.c.counts, table.c.period).where(
         table.c.span == span, table.c.period.in_(periods), table.c.agency_code.in_(scope.agencies))
+    connection = db.session.connection()
     if not filtered:
-        return db.session.execute(query.where(table.c.kind == tally.ANY, table.c.partners == tally.ANY))
+        return connection.execute(query.where(table.c.kind == tally.ANY, table.c.partners == tally.ANY))
     query = query.where(table.c.kind != tally.ANY, table.c.partners != tally.ANY)
     if scope.kinds:
         query = query.where(table.c.kind.in_(scope.kinds))
     wanted = set(scope.partners)
-    return (row for row in db.session.execute(query) if not wanted or wanted & set(row.partners.split()))
+    return (row for row in connection.execute(query) if not wanted or wanted & set(row.partners.split()))
 
 
-def tallied(scope: Scope) -> dict[date, Tally]:
-    """Month by month, the counts of ``scope``, read from the tallies where they can answer."""
+def tallied(scope: Scope) -> Sum:
+    """The counts of ``scope`` (autonomy month by month too), read from the tallies where they
+    can answer: whole months from month rows, the other days from day rows or, with a kind or
+    partner filter, from the records themselves."""
     filtered = bool(scope.kinds or scope.partners)
     whole, edges = [], []
     for month in months_of(scope.start, scope.end):
@@ -94,42 +96,56 @@ def tallied(scope: Scope) -> dict[date, Tally]:
             whole.append(month)
         else:
             edges.append((max(month, scope.start), min(last, scope.end)))
-    by_month: dict[date, Tally] = defaultdict(Tally)
+    counted = Sum(by_month="autonomy")
     if whole:
         for row in _tally_rows(tally.MONTH, whole, scope, filtered):
-            by_month[row.period].merge(Tally.load(row))
+            counted.add_row(row)
     for first, last in edges:
         if filtered:  # no day row per kind and partners: count those days' records
-            for month, counted in plain_tally(replace(scope, start=first, end=last)).items():
-                by_month[month].merge(counted)
+            for month, plain in plain_tally(replace(scope, start=first, end=last)).items():
+                counted.add_tally(plain, month)
         else:
             days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
             for row in _tally_rows(tally.DAY, days, scope, False):
-                by_month[row.period.replace(day=1)].merge(Tally.load(row))
-    return by_month
+                counted.add_row(row)
+    return counted
 
 
 def card_figures(scope: Scope) -> tuple[int, dict]:
-    """Distinct follow-up cards in scope, and their autonomy progress (first against last)."""
+    """Distinct follow-up cards in scope, and their autonomy progress (first against last).
+
+    Each card's first and last autonomy come out of one GROUP BY pass over the cards' index:
+    on PostgreSQL as ordered aggregates; on SQLite as the smallest and largest of the text
+    ``occurred_at || id || autonomy`` (fixed widths: 26 characters of UTC time, 32 of id), the
+    autonomy cut back out of it. A window function over the same rows took four times as long.
+    """
     conditions = [*scope_conditions(scope), Accompaniment.card.isnot(None)]
     cards = db.session.scalar(sa.select(sa.func.count(sa.distinct(Accompaniment.card))).where(*conditions))
-    order = (Accompaniment.occurred_at, Accompaniment.id)
-    whole = (None, None)  # the window frame: every visit of the card
-    visits = sa.select(
-        sa.func.first_value(Accompaniment.autonomy).over(partition_by=Accompaniment.card, order_by=order,
-                                                         rows=whole).label("first"),
-        sa.func.last_value(Accompaniment.autonomy).over(partition_by=Accompaniment.card, order_by=order,
-                                                        rows=whole).label("last"),
-        sa.func.row_number().over(partition_by=Accompaniment.card, order_by=order).label("rank"),
-        sa.func.count().over(partition_by=Accompaniment.card).label("visits"),
-    ).where(*conditions, Accompaniment.autonomy.isnot(None)).subquery()
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        def at(order):
+            return sa.func.array_agg(aggregate_order_by(Accompaniment.autonomy, *order))[1]
+
+        first = at((Accompaniment.occurred_at, Accompaniment.id))
+        last = at((Accompaniment.occurred_at.desc(), Accompaniment.id.desc()))
+    else:
+        key = (sa.cast(Accompaniment.occurred_at, sa.Text).op("||")(sa.cast(Accompaniment.id, sa.Text))
+               .op("||")(Accompaniment.autonomy))
+        first, last = sa.func.substr(sa.func.min(key), _SQLITE_AUTONOMY_AT), sa.func.substr(
+            sa.func.max(key), _SQLITE_AUTONOMY_AT)
+    per_card = (sa.select(first.label("first"), last.label("last"))
+                .where(*conditions, Accompaniment.autonomy.isnot(None))
+                .group_by(Accompaniment.card).having(sa.func.count() >= 2).subquery())
     counts = {"up": 0, "same": 0, "down": 0}
-    for first, last, number in db.session.execute(
-            sa.select(visits.c.first, visits.c.last, sa.func.count())
-            .where(visits.c.rank == 1, visits.c.visits >= 2).group_by(visits.c.first, visits.c.last)):
-        first, last = AUTONOMY_ORDER.index(first), AUTONOMY_ORDER.index(last)
-        counts["up" if last > first else "down" if last < first else "same"] += number
+    for first_code, last_code, number in db.session.execute(
+            sa.select(per_card.c.first, per_card.c.last, sa.func.count()).group_by(per_card.c.first, per_card.c.last)):
+        before, after = AUTONOMY_ORDER.index(first_code), AUTONOMY_ORDER.index(last_code)
+        counts["up" if after > before else "down" if after < before else "same"] += number
     return cards or 0, {"cards": sum(counts.values()), **counts}
+
+
+_SQLITE_AUTONOMY_AT = len("2026-03-01 22:41:07.250000") + 32 + 1
 
 
 def closed_lists(scope: Scope) -> dict[str, dict[str, str]]:
@@ -154,16 +170,16 @@ def open_labels() -> dict[str, dict[str, str]]:
     }
 
 
-def breakdowns(counted: Tally, scope: Scope) -> dict[str, list[dict]]:
+def breakdowns(counted: Sum, scope: Scope) -> dict[str, list[dict]]:
     closed, labels = closed_lists(scope), open_labels()
     result = {}
     for name in DIMENSIONS:
-        cells = counted.counts.get(name, {})
+        cells = {code: cell for code, cell in counted.counts.get(name, {}).items() if cell[0]}
         known = closed.get(name) or labels.get(name, {})
         if name in closed:
             codes = list(closed[name])
         else:
-            codes = [code for code, (records, _people) in cells.items() if records and code != NONE]
+            codes = [code for code in cells if code != NONE]
         if cells.get(NONE, [0])[0]:
             codes.append(NONE)
         table = [{"code": code, "label": gettext(NONE_LABEL if code == NONE else known.get(code, code)),
@@ -173,7 +189,7 @@ def breakdowns(counted: Tally, scope: Scope) -> dict[str, list[dict]]:
     return result
 
 
-def series(counted: Tally, scope: Scope) -> dict:
+def series(counted: Sum, scope: Scope) -> dict:
     """One point per week or month overlapping the scope, zeros included."""
     if scope.interval == "week":
         first = scope.start - timedelta(days=scope.start.weekday())
@@ -192,24 +208,19 @@ def series(counted: Tally, scope: Scope) -> dict:
                        for start, (records, people) in points.items()]}
 
 
-def autonomy_by_month(by_month: dict[date, Tally], scope: Scope) -> list[dict]:
+def autonomy_by_month(counted: Sum, scope: Scope) -> list[dict]:
     """Month by month, how many records stated each level of autonomy (the dashboard's mix)."""
-    result = []
-    for month in months_of(scope.start, scope.end):
-        cells = by_month[month].counts.get("autonomy", {}) if month in by_month else {}
-        result.append({"start": month.isoformat(), **{code: cells.get(code, [0, 0])[0] for code in AUTONOMY_ORDER}})
-    return result
+    return [{"start": month.isoformat(), **{code: counted.monthly.get(month, {}).get(code, 0)
+                                            for code in AUTONOMY_ORDER}}
+            for month in months_of(scope.start, scope.end)]
 
 
 def figures(scope: Scope, *, autonomy_mix: bool = False) -> dict:
     """The answer of /api/v1/stats for ``scope`` (before small cells are hidden); with
     ``autonomy_mix``, also the month-by-month mix the dashboard draws."""
-    by_month = tallied(scope)
-    counted = Tally()
-    for month_tally in by_month.values():
-        counted.merge(month_tally)
+    counted = tallied(scope)
     cards, progress = card_figures(scope)
-    extra = {"autonomy_by_month": autonomy_by_month(by_month, scope)} if autonomy_mix else {}
+    extra = {"autonomy_by_month": autonomy_by_month(counted, scope)} if autonomy_mix else {}
     return {
         **extra,
         "filters": scope.filters(),

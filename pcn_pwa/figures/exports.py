@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -54,8 +55,9 @@ def _data(record, links: dict) -> dict:
     return data
 
 
-def cell(path: str, value):
-    """One exported value: words for codes, local time, numbers as numbers (None when empty)."""
+def cell(path: str, value, label=code_label):
+    """One exported value: words for codes, local time, numbers as numbers (None when empty);
+    ``label`` gives the words of a code (a cached ``code_label`` while a file is written)."""
     if value is None or value == [] or value == "":
         return None
     if path == "occurred_at":
@@ -67,30 +69,31 @@ def cell(path: str, value):
     if path == "beneficiary.card":
         return cards.display(value)
     if isinstance(value, list):
-        return ", ".join(code_label(path, code) for code in value)
+        return ", ".join(label(path, code) for code in value)
     if path in ("procedure_detail", "workshop_title"):
         return value
-    return code_label(path, value)
+    return label(path, value)
 
 
 def record_rows(scope: Scope):
     """``[id, values…]`` of every record in scope, oldest first, a page at a time."""
     table = Accompaniment.__table__
     conditions = scope_conditions(scope)
+    label = lru_cache(maxsize=4096)(code_label)  # the same few hundred codes, row after row
+    connection = db.session.connection()
     after = None
     while True:
         query = sa.select(table).where(*conditions).order_by(table.c.occurred_at, table.c.id).limit(PAGE)
         if after is not None:
             query = query.where(sa.tuple_(table.c.occurred_at, table.c.id) > after)
-        page = db.session.execute(query).all()
+        page = connection.execute(query).all()
         if not page:
             return
-        links = link_codes(db.session.connection(), [record.id for record in page])
+        links = link_codes(connection, [record.id for record in page])
         for record in page:
             data = _data(record, links.get(record.id, {}))
-            yield [str(record.id)] + [cell(path, value_of(data, path)) for path in EXPORTED]
+            yield [str(record.id)] + [cell(path, value_of(data, path), label) for path in EXPORTED]
         after = (page[-1].occurred_at, page[-1].id)
-        db.session.expire_all()
 
 
 def _csv_text(value) -> str:
