@@ -5,6 +5,16 @@ Command-line options (bind, workers) still win over this file.
 
 import gc
 
+# Threaded workers: a request is served by one of a worker's threads while the worker itself keeps
+# telling the master it is alive. With the default sync workers one thread served everything, so
+# a download longer than ``timeout`` (a year of records as CSV or XLSX) was killed half-way, and a
+# slow client sending its body held a whole worker. ``timeout`` still ends a worker that hangs.
+worker_class = "gthread"
+threads = 8
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+
 
 def post_worker_init(worker):
     """Tune the garbage collector once the app is loaded in the worker.

@@ -49,6 +49,7 @@ class LiveServer:
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "browser-test", "FLASK_APP": "wsgi",
                     "PCN_FAULTS_FILE": str(self.faults_file)}
         self.proc = None
+        self.start_args: list[str] = []  # more gunicorn options (a test's own timeout, say)
 
     def prepare(self) -> None:
         for command in (["db", "upgrade"], ["seed", "--demo"]):
@@ -60,7 +61,7 @@ class LiveServer:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [BIN / "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
-                 "--graceful-timeout", "2", "tests.browser.faulty_wsgi:app"],
+                 "--graceful-timeout", "2", *self.start_args, "tests.browser.faulty_wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
             )
         deadline = time.monotonic() + 30

@@ -1,0 +1,129 @@
+"""The app as deployed under gunicorn (gunicorn.conf.py): a slow client cannot stall it, and a
+long download (a year of records) is not cut half-way by the worker timeout.
+
+Both were true of gunicorn's default sync workers: a worker serves one request at a time, so
+four clients sending their bodies slowly held every worker, and a worker busy with one long
+response for more than ``timeout`` seconds was killed by the master.
+"""
+
+import http.client
+import socket
+import time
+import urllib.parse
+
+import pytest
+
+from .browser.conftest import DEMO_PASSWORD, LiveServer
+from .dbutil import fresh_database, suite_database_url
+
+
+@pytest.fixture
+def server(tmp_path):
+    with fresh_database(suite_database_url(str(tmp_path)), str(tmp_path)) as url:
+        live = LiveServer(url, tmp_path)
+        live.prepare()
+        yield live
+        live.stop()
+
+
+def _signed_in_cookie(server) -> str:
+    """Sign the demo coordinator in through the form; the session cookie."""
+    import re
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/login")
+    response = connection.getresponse()
+    page = response.read().decode()
+    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrf_token": token, "username": "coordination", "password": DEMO_PASSWORD})
+    connection.request("POST", "/login", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 302, response.status
+    connection.close()
+    return response.getheader("Set-Cookie").split(";")[0]
+
+
+def test_four_slow_bodies_do_not_stall_the_app(server):
+    server.start()
+    slow = []
+    for _ in range(4):  # each sends half of a 100 KB sign-in form (read before anything else), then waits
+        client = socket.create_connection(("127.0.0.1", server.port))
+        client.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       b"Content-Type: application/x-www-form-urlencoded\r\n"
+                       b"Content-Length: 100000\r\n\r\nusername=" + b"a" * 50_000)
+        slow.append(client)
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        assert response.status == 200
+        assert time.monotonic() - started < 1.0
+    finally:
+        for client in slow:
+            client.close()
+
+
+def _add_records(server, count: int) -> None:
+    """``count`` more records of the demo advisor of Tadine, written through the record core."""
+    import random
+    import uuid
+    from datetime import datetime, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from pcn_pwa import create_app
+    from pcn_pwa.accompaniments import store
+    from pcn_pwa.accompaniments.judge import Reference, judge
+    from pcn_pwa.extensions import db
+    from pcn_pwa.models import User
+
+    from .records_data import record
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server.database_url, "SECRET_KEY": "t"})
+    with app.app_context():
+        clean = judge(record(occurred_at="2025-06-02T09:41:00+11:00"), Reference.load()).clean
+        advisor = db.session.scalar(sa.select(User).where(User.role == "advisor", User.agency_code == "TADINE"))
+        writer, rng = store.Writer(advisor), random.Random(1)
+        start = datetime(2025, 2, 1, tzinfo=timezone.utc)
+        for _ in range(count):
+            moment = start + timedelta(minutes=rng.randrange(300 * 24 * 60))
+            writer.create({**clean, "occurred_at": moment}, uuid.UUID(int=rng.getrandbits(128), version=4))
+        writer.flush()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.timeout(400)
+def test_a_long_download_is_not_cut_by_the_worker_timeout(server, tmp_path):
+    """The worker timeout set to 2 s; a workbook of 10,000 records takes longer than that to
+    make and send. A sync worker is killed half-way (the client gets a cut connection)."""
+    from openpyxl import load_workbook
+
+    _add_records(server, 10_000)
+    server.start_args = ["--timeout", "2"]
+    server.start()
+    cookie = _signed_in_cookie(server)
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    connection.request("GET", "/api/v1/exports/accompaniments.xlsx?from=2025-01-01", headers={"Cookie": cookie})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    took = time.monotonic() - started
+    assert response.status == 200
+    assert took > 2, f"the download took {took:.1f} s: not longer than the worker timeout, the test proves nothing"
+    path = tmp_path / "records.xlsx"
+    path.write_bytes(body)
+    workbook = load_workbook(path, read_only=True)
+    assert workbook.active.max_row > 10_000
+    workbook.close()
