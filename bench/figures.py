@@ -130,6 +130,19 @@ def generate(database_url: str, count: int, seed: int, year_start: datetime, now
             db.engine.dispose()
 
 
+def _set_password(database_url: str, password: str) -> None:
+    """The kept database's reader gets this run's password."""
+    from werkzeug.security import generate_password_hash
+
+    engine = sa.create_engine(normalise_database_url(database_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text('UPDATE "user" SET password_hash = :hash WHERE username = :name'),
+                         {"hash": generate_password_hash(password), "name": READER})
+    finally:
+        engine.dispose()
+
+
 def settle(database_url: str) -> None:
     """Statistics up to date for both planners, as autovacuum and ANALYZE leave a live database."""
     engine = sa.create_engine(normalise_database_url(database_url), isolation_level="AUTOCOMMIT")
@@ -232,17 +245,35 @@ def download(client: Client, path: str, master_pid: int) -> dict:
 # --------------------------------------------------------------------------- one database kind
 
 
-def run_database(kind: str, count: int, seed: int, tmp: str, exports: bool) -> dict:
+def _records_in(url: str) -> int:
+    engine = sa.create_engine(normalise_database_url(url))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM accompaniment")).scalar_one()
+    except sa.exc.SQLAlchemyError:
+        return -1
+    finally:
+        engine.dispose()
+
+
+def run_database(kind: str, count: int, seed: int, tmp: str, exports: bool, keep: str | None = None) -> dict:
     password = secrets.token_urlsafe(16)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     year = now.astimezone(NOUMEA).year
     year_start = datetime(year, 1, 1, tzinfo=NOUMEA).astimezone(timezone.utc)
-    with fresh_database(kind, tmp, "figures") as url:
-        log(f"[{kind}] preparing the database")
-        prepare(url, password)
-        log(f"[{kind}] writing {count:,} records through the record core")
-        written_s = generate(url, count, seed, year_start, now)
-        log(f"[{kind}]   {count / written_s:,.0f} records/s")
+    with fresh_database(kind, keep if kind == "sqlite" and keep else tmp, f"figures-{count}-{seed}") as url:
+        if keep and kind == "sqlite" and _records_in(url) == count:
+            log(f"[{kind}] using the {count:,} records kept in {url}")
+            written_s = float("nan")
+            _set_password(url, password)
+        else:
+            if keep and kind == "sqlite":
+                Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            log(f"[{kind}] preparing the database")
+            prepare(url, password)
+            log(f"[{kind}] writing {count:,} records through the record core")
+            written_s = generate(url, count, seed, year_start, now)
+            log(f"[{kind}]   {count / written_s:,.0f} records/s")
         settle(url)
         cpu_ms = cpu_reference(make_batches(make_records(500, seed, now), 500, str(uuid.uuid4()), 6)[0])
         scan_s, scanned = time_scan(url)
@@ -335,6 +366,8 @@ def parse_args(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write the runs as JSON to PATH")
     parser.add_argument("--no-exports", action="store_true", help="leave out the CSV and XLSX downloads")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--keep", metavar="DIR", help="keep the SQLite database in DIR and use it again next "
+                        "time if it holds the same number of records (PostgreSQL databases are always new)")
     args = parser.parse_args(argv)
     if not 1_000 <= args.records <= MAX_RECORDS:
         parser.error(f"--records must be between 1,000 and {MAX_RECORDS:,}")
@@ -347,7 +380,7 @@ def main(argv=None) -> int:
     runs = []
     with tempfile.TemporaryDirectory(prefix="pcn-bench-figures-") as tmp:
         for kind in kinds:
-            runs.append(run_database(kind, args.records, args.seed, tmp, not args.no_exports))
+            runs.append(run_database(kind, args.records, args.seed, tmp, not args.no_exports, args.keep))
     print(report(runs))
     if args.json:
         Path(args.json).write_text(json.dumps({"runs": runs}, indent=2))

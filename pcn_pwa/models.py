@@ -277,6 +277,8 @@ class Accompaniment(db.Model):
 
     __table_args__ = (
         sa.Index("ix_accompaniment_agency_occurred", "agency_code", "occurred_at"),
+        # Downloads page through the records oldest first (keyset on the time, then the id).
+        sa.Index("ix_accompaniment_occurred_id", "occurred_at", "id"),
         # Follow-up cards are counted from the records (distinct cards, first against last
         # autonomy): this index holds all those figures read, for the records that have a card.
         sa.Index("ix_accompaniment_card_figures", "card", "occurred_at", "id", "agency_code", "kind", "deleted",

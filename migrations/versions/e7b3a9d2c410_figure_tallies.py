@@ -1,4 +1,4 @@
-"""Figure tallies kept by the write path, and an index for counting follow-up cards
+"""Figure tallies kept by the write path, an index for counting follow-up cards, one for downloads
 
 The tallies are derived data: this migration counts every stored record into them, as
 ``flask figures rebuild`` does (pcn_pwa/accompaniments/tally.py).
@@ -36,6 +36,7 @@ def upgrade():
     op.create_index('ix_accompaniment_card_figures', 'accompaniment',
                     ['card', 'occurred_at', 'id', 'agency_code', 'kind', 'deleted', 'autonomy'], unique=False,
                     sqlite_where=sa.text('card IS NOT NULL'), postgresql_where=sa.text('card IS NOT NULL'))
+    op.create_index('ix_accompaniment_occurred_id', 'accompaniment', ['occurred_at', 'id'], unique=False)
 
     from pcn_pwa.accompaniments import tally
 
@@ -43,6 +44,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_accompaniment_occurred_id', table_name='accompaniment')
     op.drop_index('ix_accompaniment_card_figures', table_name='accompaniment',
                   sqlite_where=sa.text('card IS NOT NULL'), postgresql_where=sa.text('card IS NOT NULL'))
     op.drop_table('figure_tally')
