@@ -155,11 +155,17 @@ def page_scope(args, user) -> tuple[Scope | None, str, ScopeError | None]:
         return None, period, error
 
 
-def page_link(endpoint: str, scope: Scope, args) -> str:
-    """A figures page for the same scope: the period as its dates, the filters as chosen."""
-    filters = {name: args.getlist(name) for name in ("agency", "partner", "kind") if args.getlist(name)}
-    return url_for(endpoint, periode="dates", **{"from": scope.start.isoformat(), "to": scope.end.isoformat()},
-                   **filters)
+PAGE_PARAMETERS = ("periode", "from", "to", "agency", "partner", "kind")
+
+
+def page_link(endpoint: str, args, scope: Scope | None = None) -> str:
+    """Another figures page with the same parameters, any other left out (``url_for`` would take
+    ``_scheme`` or ``endpoint`` for its own); with ``scope``, the period as its dates."""
+    if scope is not None:
+        period = {"periode": "dates", "from": scope.start.isoformat(), "to": scope.end.isoformat()}
+        args = MultiDict([*period.items(), *((name, value) for name, value in args.items(multi=True)
+                                             if name in ("agency", "partner", "kind"))])
+    return url_for(endpoint, **{name: args.getlist(name) for name in PAGE_PARAMETERS if args.getlist(name)})
 
 
 def scope_words(scope: Scope) -> list[tuple[str, str]]:
@@ -224,7 +230,7 @@ def index():
                                                    ("stats", "export_stats", None)]}
     return render_template(
         "dashboard/index.html", **figures_view(scope), **page, error=None, downloads=downloads,
-        report=page_link("dashboard.report", scope, request.args),
+        report=page_link("dashboard.report", request.args, scope),
         may_export_records=current_user.role != "partner")
 
 

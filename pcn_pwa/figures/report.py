@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_login import current_user
 
 from ..auth.guard import login_required
 from ..navigation import ALL_ROLES
 from . import dashboard_bp
-from .dashboard import figures_view, page_scope
+from .dashboard import figures_view, page_link, page_scope
 
 
 @dashboard_bp.get("/tableau-de-bord/rapport")
@@ -22,7 +22,7 @@ from .dashboard import figures_view, page_scope
 def report():
     """The report of the period and filters in the URL, within the user's reach."""
     scope, _period, error = page_scope(request.args, current_user)
-    dashboard = url_for("dashboard.index", **request.args.to_dict(flat=False))  # the same URL parameters
+    dashboard = page_link("dashboard.index", request.args)
     if error:
         return render_template("dashboard/report.html", error=error.message, dashboard=dashboard), error.status
     view = figures_view(scope)
