@@ -10,4 +10,4 @@ from flask import Blueprint
 bp = Blueprint("figures", __name__, url_prefix="/api/v1")
 dashboard_bp = Blueprint("dashboard", __name__)
 
-from . import dashboard, routes  # noqa: E402,F401
+from . import dashboard, report, routes  # noqa: E402,F401

@@ -15,13 +15,13 @@ from werkzeug.datastructures import MultiDict
 
 from ..accompaniments import vocabulary as vocab
 from ..auth.guard import login_required
-from ..i18n import N_, _, gettext
+from ..i18n import N_, _, format_date, gettext
 from ..navigation import ALL_ROLES
 from . import dashboard_bp
 from ..pwa.routes import app_version
 from .counting import DIMENSIONS
 from .routes import figures_of
-from .scope import PILOT_START, ScopeError, read_scope, today
+from .scope import PILOT_START, Scope, ScopeError, read_scope, today
 
 PERIODS = {
     "mois": N_("Ce mois-ci"),
@@ -67,21 +67,26 @@ def scope_arguments(args) -> tuple[MultiDict, str]:
     return values, period
 
 
-def filter_choices(user) -> list[dict]:
-    """The filters the user may change on the page: ``(name, legend, [(code, label)])``."""
+def agencies_and_partners() -> tuple[dict[str, str], dict[str, str]]:
+    """Every agency (by name) and partner (in their order), code to name: for choices and words."""
     import sqlalchemy as sa
 
     from ..extensions import db
     from ..models import Agency, Partner
 
+    return (dict(db.session.execute(sa.select(Agency.code, Agency.name).order_by(Agency.name)).all()),
+            dict(db.session.execute(sa.select(Partner.code, Partner.name).order_by(Partner.position)).all()))
+
+
+def filter_choices(user) -> list[dict]:
+    """The filters the user may change on the page: ``(name, legend, [(code, label)])``."""
+    agencies, partners = agencies_and_partners()
     choices = []
     if user.role in ("coordinator", "admin"):
-        agencies = db.session.execute(sa.select(Agency.code, Agency.name).order_by(Agency.name)).all()
-        choices.append({"name": "agency", "legend": _("Agences"), "options": agencies})
+        choices.append({"name": "agency", "legend": _("Agences"), "options": list(agencies.items())})
     if user.role != "partner":
-        partners = db.session.execute(sa.select(Partner.code, Partner.name).order_by(Partner.position)).all()
         choices.append({"name": "partner", "legend": _("Partenaires"),
-                        "options": [(code, gettext(name)) for code, name in partners]})
+                        "options": [(code, gettext(name)) for code, name in partners.items()]})
     choices.append({"name": "kind", "legend": _("Types d’accompagnement"),
                     "options": [(code, gettext(label)) for code, label in vocab.KINDS.items()]})
     return choices
@@ -140,31 +145,93 @@ def headline(answer: dict) -> dict:
     }
 
 
+def page_scope(args, user) -> tuple[Scope | None, str, ScopeError | None]:
+    """The scope of a figures page's URL: ``(scope, period, None)``, or ``(None, period, error)``
+    for a bad or out-of-reach parameter (the page says it, with the status of the API)."""
+    values, period = scope_arguments(args)
+    try:
+        return read_scope(values, user), period, None
+    except ScopeError as error:
+        return None, period, error
+
+
+PAGE_PARAMETERS = ("periode", "from", "to", "agency", "partner", "kind")
+
+
+def page_link(endpoint: str, args, scope: Scope | None = None) -> str:
+    """Another figures page with the same parameters, any other left out (``url_for`` would take
+    ``_scheme`` or ``endpoint`` for its own); with ``scope``, the period as its dates."""
+    if scope is not None:
+        period = {"periode": "dates", "from": scope.start.isoformat(), "to": scope.end.isoformat()}
+        args = MultiDict([*period.items(), *((name, value) for name, value in args.items(multi=True)
+                                             if name in ("agency", "partner", "kind"))])
+    return url_for(endpoint, **{name: args.getlist(name) for name in PAGE_PARAMETERS if args.getlist(name)})
+
+
+def scope_words(scope: Scope) -> list[tuple[str, str]]:
+    """The scope in words: the period in local dates, then agencies, partners and kinds by name."""
+    agencies, partners = agencies_and_partners()
+    names = [name for code, name in agencies.items() if code in scope.agencies]
+    return [
+        (_("Période"), _("du %(first)s au %(last)s", first=format_date(scope.start, "long"),
+                          last=format_date(scope.end, "long"))),
+        (_("Agences"), _("toutes (%(names)s)", names=", ".join(names)) if len(names) == len(agencies) > 1
+         else ", ".join(names)),
+        (_("Partenaires"), ", ".join(gettext(name) for code, name in partners.items() if code in scope.partners)
+         or _("tous")),
+        (_("Types d’accompagnement"), ", ".join(gettext(label) for code, label in vocab.KINDS.items()
+                                               if code in scope.kinds) or _("tous")),
+    ]
+
+
+def headline_items(answer: dict) -> list[tuple[str, object]]:
+    """The headline figures as ``(label, value)``: a count (None when hidden) or a share's text."""
+    totals, shares = answer["totals"], headline(answer)
+    return [
+        (_("accompagnements"), totals["records"]), (_("personnes accompagnées"), totals["people"]),
+        (_("heures d’accompagnement"), shares["hours"]), (_("déjà venues"), shares["returning_share"] or "—"),
+        (_("cartes de suivi"), totals["cards"]),
+        (_("des accompagnements individuels « fait à sa place »"), shares["done_share"] or "—"),
+        (_("autonomes, seuls ou avec un peu d’aide"), shares["autonomous_share"] or "—"),
+    ]
+
+
+def progress_rows(progress: dict) -> list[dict]:
+    """Autonomy progress of the followed cards as bar rows: more autonomous, the same, less."""
+    labels = {"up": _("Plus autonomes"), "same": _("Autonomie égale"), "down": _("Moins autonomes")}
+    return bar_rows([{"code": code, "label": label, "records": progress[code]} for code, label in labels.items()])
+
+
+def figures_view(scope: Scope) -> dict:
+    """What a figures page shows of ``scope``: the answer of /api/v1/stats (with the autonomy mix)
+    and each chart ready to draw. The dashboard and the report both draw from this."""
+    answer = figures_of(scope, autonomy_mix=True)
+    return {
+        "answer": answer, "scope": scope, "words": scope_words(scope), "headline": headline_items(answer),
+        "charts": [{"name": name, "title": gettext(DIMENSION_TITLES[name]),
+                    "rows": bar_rows(answer["breakdowns"][name])} for name in DIMENSIONS],
+        "series": series_bars(answer["series"]["points"]), "mix": autonomy_mix(answer["autonomy_by_month"]),
+        "progress": progress_rows(answer["autonomy_progress"]),
+        "interval_label": _("semaine") if scope.interval == "week" else _("mois"),
+    }
+
+
 @dashboard_bp.get("/tableau-de-bord")
 @login_required(*ALL_ROLES)
 def index():
     """Figures of the chosen period and filters, within the user's reach."""
-    values, period = scope_arguments(request.args)
-    try:
-        scope = read_scope(values, current_user)
-    except ScopeError as error:
-        status = 403 if error.status == 403 else 400
-        return render_template("dashboard/index.html", error=error.message, periods=PERIODS, period=period,
-                               args=request.args, choices=filter_choices(current_user)), status
-    answer = figures_of(scope, autonomy_mix=True)
+    scope, period, error = page_scope(request.args, current_user)
+    page = {"periods": PERIODS, "period": period, "args": request.args, "choices": filter_choices(current_user)}
+    if error:
+        return render_template("dashboard/index.html", error=error.message, **page), error.status
     downloads = {name: url_for(f"figures.{endpoint}", **{**scope.filters(), **(extension or {})})
                  for name, endpoint, extension in [("csv", "export_records", {"extension": "csv"}),
                                                    ("xlsx", "export_records", {"extension": "xlsx"}),
                                                    ("stats", "export_stats", None)]}
-    charts = [{"name": name, "title": gettext(DIMENSION_TITLES[name]),
-               "rows": bar_rows(answer["breakdowns"][name])} for name in DIMENSIONS]
     return render_template(
-        "dashboard/index.html", answer=answer, scope=scope, headline=headline(answer), charts=charts,
-        series=series_bars(answer["series"]["points"]), mix=autonomy_mix(answer["autonomy_by_month"]),
-        periods=PERIODS, period=period, args=request.args,
-        downloads=downloads, may_export_records=current_user.role != "partner", error=None,
-        choices=filter_choices(current_user),
-        interval_label=_("semaine") if scope.interval == "week" else _("mois"))
+        "dashboard/index.html", **figures_view(scope), **page, error=None, downloads=downloads,
+        report=page_link("dashboard.report", request.args, scope),
+        may_export_records=current_user.role != "partner")
 
 
 SILENT_AFTER = timedelta(hours=48)

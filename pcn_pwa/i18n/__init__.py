@@ -174,6 +174,13 @@ def format_date(moment: datetime | date | None, format: str = "medium") -> str:
     return babel_dates.format_date(day, format=format, locale=formatting_locale())
 
 
+def format_time(moment: datetime | None, format: str = "short") -> str:
+    """Time of day in Pacific/Noumea, formatted for the current language."""
+    if moment is None:
+        return ""
+    return babel_dates.format_time(to_local(moment), format=format, locale=formatting_locale())
+
+
 def format_number(value) -> str:
     """A number with the current language's separators (fr_NC: narrow no-break space)."""
     return babel_numbers.format_decimal(value, locale=formatting_locale())
@@ -214,6 +221,7 @@ def init_app(app) -> None:
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["time"] = format_time
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["language_name"] = language_name
