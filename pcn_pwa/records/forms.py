@@ -130,6 +130,20 @@ class AccompanimentForm(PCNForm):
             [("", "—")] + [(p.code, gettext(p.name)) for p in partners] + labelled(vocab.REDIRECT_PLACES)
         )
 
+    @staticmethod
+    def client_mapping() -> dict:
+        """What record-form.js needs to map the same fields offline: the page's copy of the table."""
+        return {"fields": [{"path": field.path, "name": field.leaf, "type": field.type, "widget": field.widget,
+                            "empty": field.empty} for field in TABLE_FIELDS],
+                "error_fields": ERROR_FIELDS}
+
+    @staticmethod
+    def shown_for(*paths: str) -> str:
+        """The kinds whose form shows these fields (a path, or a parent such as "beneficiary"),
+        as the page's ``data-kinds``."""
+        chosen = [field for field in fields.FIELDS if field.path in paths or field.parent in paths]
+        return " ".join(kind for kind in fields.KINDS if any(kind in field.kinds for field in chosen))
+
     # --- form -> contract data ---------------------------------------------------------
 
     def occurred_at(self) -> str | None:
