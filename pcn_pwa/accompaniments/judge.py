@@ -1,9 +1,10 @@
 """The one judge of an accompaniment: the HTML form, the sync API and the tablets all use it.
 
-``FIELDS`` and ``CROSS_RULES`` describe every rule of the sync contract as data; ``judge``
-applies them here, and ``client_rules`` hands the same description (with the messages in the
-user's language) to the tablets through /api/v1/reference, so a record is checked the same
-way before it is queued offline and when the server receives it.
+``FIELDS`` (each field's rule, read from the table in ``fields``) and ``CROSS_RULES``
+describe every rule of the sync contract as data; ``judge`` applies them here, and
+``client_rules`` hands the same description (with the messages in the user's language) to the
+tablets through /api/v1/reference, so a record is checked the same way before it is queued
+offline and when the server receives it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from . import fields
 from . import vocabulary as vocab
 from ..extensions import db
 from ..i18n import N_, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
-from . import cards
+from . import cards, fields
 from .fields import MAX_FUTURE, PILOT_START
 from .text import ECHO_LENGTH, FORBIDDEN_CHARS, SPACES, clean_text, echo, trim
 
