@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .accompaniments import fields
 from .extensions import db
 
 
@@ -286,59 +287,28 @@ class Accompaniment(db.Model):
         sa.CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    # Contract field -> column, for the plain fields (the rest is mapped by hand below).
-    SCALAR_FIELDS = (
-        "kind", "duration_minutes", "participants", "procedure_detail", "equipment", "autonomy",
-        "outcome", "blockers", "redirected_to", "workshop_title", "workshop_level", "notes",
-    )
-    BENEFICIARY_FIELDS = {
-        "age_band": "age_band", "gender": "gender", "status": "status", "situations": "situations",
-        "commune": "commune_code", "returning": "returning_visit", "language": "language", "card": "card",
-    }
-
     def to_data(self) -> dict:
         """The record as the contract's ``data`` object (times on Nouméa's clock)."""
         from zoneinfo import ZoneInfo
 
-        data = {name: getattr(self, name) for name in self.SCALAR_FIELDS}
-        data["equipment"] = list(self.equipment or [])
-        data["blockers"] = list(self.blockers or [])
-        data["agency"] = self.agency_code
+        links = {field.path: [item.code for item in getattr(self, field.path)] for field in fields.LINKED}
+        data = fields.data_of_row(self, links)
         data["occurred_at"] = self.occurred_at.astimezone(ZoneInfo("Pacific/Noumea")).isoformat()
-        data["partners"] = sorted(p.code for p in self.partners)
-        data["procedures"] = sorted(p.code for p in self.procedures)
-        data["topics"] = sorted(t.code for t in self.topics)
-        data["beneficiary"] = {key: getattr(self, column) for key, column in self.BENEFICIARY_FIELDS.items()}
-        data["beneficiary"]["situations"] = list(self.situations or [])
         return data
 
     @classmethod
     def columns_from(cls, clean: dict) -> dict:
-        """Column values of a judged record (``validation.judge(...).clean``)."""
-        beneficiary = clean.get("beneficiary") or {}
-        columns = {name: clean.get(name) for name in cls.SCALAR_FIELDS}
-        columns.update({column: beneficiary.get(key) for key, column in cls.BENEFICIARY_FIELDS.items()})
-        columns.update(
-            agency_code=clean["agency"],
-            occurred_at=clean["occurred_at"],
-            participants=clean.get("participants") or 1,
-            equipment=list(clean.get("equipment") or []),
-            blockers=list(clean.get("blockers") or []),
-            situations=list(beneficiary.get("situations") or []),
-            age_band=beneficiary.get("age_band") or "unknown",
-            gender=beneficiary.get("gender") or "unknown",
-            status=beneficiary.get("status") or "unknown",
-        )
-        return columns
+        """Column values of a judged record (``judge(...).clean``)."""
+        return fields.columns_of(clean)
 
     def apply(self, clean: dict) -> None:
         """Copy a judged record onto this row, links included."""
         for column, value in self.columns_from(clean).items():
             setattr(self, column, value)
         session = db.session
-        self.partners = [session.get(Partner, code) for code in clean.get("partners") or []]
-        self.procedures = [session.get(Procedure, code) for code in clean.get("procedures") or []]
-        self.topics = [session.get(Topic, code) for code in clean.get("topics") or []]
+        for field in fields.LINKED:
+            model = self.__mapper__.relationships[field.path].mapper.class_
+            setattr(self, field.path, [session.get(model, code) for code in clean.get(field.path) or []])
 
     def __repr__(self) -> str:
         return f"<Accompaniment {self.id} v{self.version} {self.kind}>"

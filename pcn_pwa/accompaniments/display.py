@@ -10,39 +10,12 @@ from flask import g
 from ..extensions import db
 from ..i18n import _, _l, format_datetime, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
-from . import cards
+from . import cards, fields
 from . import vocabulary as vocab
 
 # Every field of a record, in reading order, with its name in the interface.
-FIELD_LABELS = {
-    "kind": _l("Type"),
-    "agency": _l("Agence"),
-    "occurred_at": _l("Date et heure"),
-    "duration_minutes": _l("Durée"),
-    "participants": _l("Nombre de participants"),
-    "partners": _l("Partenaires"),
-    "procedures": _l("Démarches"),
-    "procedure_detail": _l("Précision sur la démarche"),
-    "topics": _l("Thèmes numériques"),
-    "equipment": _l("Matériel utilisé"),
-    "beneficiary.age_band": _l("Âge"),
-    "beneficiary.gender": _l("Genre"),
-    "beneficiary.status": _l("Situation professionnelle"),
-    "beneficiary.situations": _l("Situations"),
-    "beneficiary.commune": _l("Commune de résidence"),
-    "beneficiary.returning": _l("Visite"),
-    "beneficiary.language": _l("Langue parlée"),
-    "beneficiary.card": _l("Carte de suivi"),
-    "autonomy": _l("Autonomie"),
-    "outcome": _l("Résultat"),
-    "blockers": _l("Ce qui a bloqué"),
-    "redirected_to": _l("Orienté vers"),
-    "workshop_title": _l("Titre de l’atelier"),
-    "workshop_level": _l("Niveau de l’atelier"),
-    "notes": _l("Notes"),
-}
-
-VOCABULARY_OF = vocab.FIELD_VOCABULARIES
+FIELD_LABELS = {field.path: _l(field.label) for field in fields.FIELDS}
+VOCABULARY_OF = fields.FIELD_VOCABULARIES
 
 
 def catalogue_labels() -> dict[str, dict[str, str]]:
@@ -57,13 +30,6 @@ def catalogue_labels() -> dict[str, dict[str, str]]:
             "beneficiary.commune": dict(session.execute(sa.select(Commune.code, Commune.name)).all()),
         }
     return g.catalogue_labels
-
-
-def value_of(data: dict, path: str):
-    node = data
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
 
 
 def code_label(path: str, code: str) -> str:
@@ -85,18 +51,19 @@ def show_value(path: str, value) -> str:
     """A field's value in words ("" when absent)."""
     if value is None or value == [] or value == "":
         return ""
+    kind = fields.BY_PATH[path].type
     if isinstance(value, list):
         return ", ".join(code_label(path, code) for code in value)
-    if path == "occurred_at":
+    if kind == "datetime":
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
         return format_datetime(moment, "short")
     if path == "duration_minutes":
         return _("%(num)s min", num=value)
     if path == "beneficiary.returning":
         return _("Déjà venu") if value else _("Première visite")
-    if path == "beneficiary.card":
+    if kind == "card":
         return cards.display(value)
-    if path in VOCABULARY_OF or path in ("agency", "redirected_to", "beneficiary.commune"):
+    if kind == "code":
         return code_label(path, value)
     return str(value)
 
@@ -105,7 +72,7 @@ def describe(data: dict, *, skip_empty: bool = True) -> list[tuple[str, str, str
     """``(path, label, value in words)`` for each field of a record's data."""
     rows = []
     for path, label in FIELD_LABELS.items():
-        text = show_value(path, value_of(data, path))
+        text = show_value(path, fields.get(data, path))
         if text or not skip_empty:
             rows.append((path, str(label), text))
     return rows
@@ -115,7 +82,7 @@ def compare(mine: dict, theirs: dict) -> list[tuple[str, str, str, bool]]:
     """Both versions side by side: ``(label, mine, theirs, differs)`` for every field either has."""
     rows = []
     for path, label in FIELD_LABELS.items():
-        left, right = show_value(path, value_of(mine, path)), show_value(path, value_of(theirs, path))
+        left, right = show_value(path, fields.get(mine, path)), show_value(path, fields.get(theirs, path))
         if left or right:
             rows.append((str(label), left, right, left != right))
     return rows

@@ -1,9 +1,10 @@
 """The one judge of an accompaniment: the HTML form, the sync API and the tablets all use it.
 
-``FIELDS`` and ``CROSS_RULES`` describe every rule of the sync contract as data; ``judge``
-applies them here, and ``client_rules`` hands the same description (with the messages in the
-user's language) to the tablets through /api/v1/reference, so a record is checked the same
-way before it is queued offline and when the server receives it.
+``FIELDS`` (each field's rule, read from the table in ``fields``) and ``CROSS_RULES``
+describe every rule of the sync contract as data; ``judge`` applies them here, and
+``client_rules`` hands the same description (with the messages in the user's language) to the
+tablets through /api/v1/reference, so a record is checked the same way before it is queued
+offline and when the server receives it.
 """
 
 from __future__ import annotations
@@ -18,42 +19,13 @@ from . import vocabulary as vocab
 from ..extensions import db
 from ..i18n import N_, gettext
 from ..models import Agency, Commune, Partner, Procedure, Topic
-from . import cards
+from . import cards, fields
+from .fields import MAX_FUTURE, PILOT_START
 from .text import ECHO_LENGTH, FORBIDDEN_CHARS, SPACES, clean_text, echo, trim
 
-MAX_FUTURE = timedelta(days=1)
-# The pilot's first day in Nouméa (UTC+11 all year): no record, and no tablet clock, is older.
-PILOT_START = "2025-01-01T00:00:00+11:00"
-
-# Field path -> rule. "choices" names a list: a vocabulary, or a reference catalogue.
-FIELDS = {
-    "agency": {"type": "code", "required": True, "choices": "agencies"},
-    "kind": {"type": "code", "required": True, "choices": "kinds"},
-    "occurred_at": {"type": "datetime", "required": True, "min": PILOT_START,
-                    "max_future_seconds": int(MAX_FUTURE.total_seconds())},
-    "duration_minutes": {"type": "integer", "min": 1, "max": 480},
-    "participants": {"type": "integer", "min": 1, "max": 200, "default": 1},
-    "partners": {"type": "codes", "choices": "partners"},
-    "procedures": {"type": "codes", "choices": "procedures"},
-    "procedure_detail": {"type": "text", "max_length": 200},
-    "topics": {"type": "codes", "choices": "topics"},
-    "equipment": {"type": "codes", "choices": "equipment"},
-    "beneficiary.age_band": {"type": "code", "choices": "age_bands", "default": "unknown"},
-    "beneficiary.gender": {"type": "code", "choices": "genders", "default": "unknown"},
-    "beneficiary.status": {"type": "code", "choices": "statuses", "default": "unknown"},
-    "beneficiary.situations": {"type": "codes", "choices": "situations"},
-    "beneficiary.commune": {"type": "code", "choices": "communes"},
-    "beneficiary.returning": {"type": "boolean"},
-    "beneficiary.language": {"type": "code", "choices": "spoken_languages"},
-    "beneficiary.card": {"type": "card"},
-    "autonomy": {"type": "code", "choices": "autonomy"},
-    "outcome": {"type": "code", "choices": "outcomes"},
-    "blockers": {"type": "codes", "choices": "blockers"},
-    "redirected_to": {"type": "code", "choices": "redirect_targets"},
-    "workshop_title": {"type": "text", "max_length": 200},
-    "workshop_level": {"type": "code", "choices": "workshop_levels"},
-    "notes": {"type": "text", "max_length": 1000},
-}
+# Field path -> rule, from the table of fields. "choices" names a list: a vocabulary, or a
+# reference catalogue.
+FIELDS = {field.path: field.rule() for field in fields.FIELDS}
 
 # Rules across fields, by name; tablets implement the same names.
 CROSS_RULES = {
@@ -132,17 +104,7 @@ class Reference:
             "topics": self.topics,
             "communes": self.communes,
             "redirect_targets": self.partners | set(vocab.REDIRECT_PLACES),
-            "kinds": vocab.KINDS,
-            "equipment": vocab.EQUIPMENT,
-            "age_bands": vocab.AGE_BANDS,
-            "genders": vocab.GENDERS,
-            "statuses": vocab.STATUSES,
-            "situations": vocab.SITUATIONS,
-            "spoken_languages": vocab.SPOKEN_LANGUAGES,
-            "autonomy": vocab.AUTONOMY,
-            "outcomes": vocab.OUTCOMES,
-            "blockers": vocab.BLOCKERS,
-            "workshop_levels": vocab.WORKSHOP_LEVELS,
+            **fields.VOCABULARY_LISTS,
         }
 
     def choices(self, name: str):

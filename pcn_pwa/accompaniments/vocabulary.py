@@ -120,18 +120,3 @@ SPOKEN_LANGUAGES = {
     "en": N_("Anglais"),
     "other": N_("Autre langue"),
 }
-
-# Contract field -> its vocabulary, for every enumerated field of a record (labels and choices).
-FIELD_VOCABULARIES = {
-    "kind": KINDS,
-    "equipment": EQUIPMENT,
-    "beneficiary.age_band": AGE_BANDS,
-    "beneficiary.gender": GENDERS,
-    "beneficiary.status": STATUSES,
-    "beneficiary.situations": SITUATIONS,
-    "beneficiary.language": SPOKEN_LANGUAGES,
-    "autonomy": AUTONOMY,
-    "outcome": OUTCOMES,
-    "blockers": BLOCKERS,
-    "workshop_level": WORKSHOP_LEVELS,
-}

@@ -17,8 +17,8 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
-from ..accompaniments import cards
-from ..accompaniments.display import FIELD_LABELS, code_label, value_of
+from ..accompaniments import cards, fields
+from ..accompaniments.display import FIELD_LABELS, code_label
 from ..extensions import db
 from ..i18n import _, display_timezone
 from ..models import Accompaniment
@@ -27,9 +27,8 @@ from .counting import scope_conditions
 from .scope import Scope
 
 PAGE = 1000
-# Every field of the form but the notes, which never leave the server.
-EXPORTED = [path for path in FIELD_LABELS if path != "notes"]
-NUMBERS = {"duration_minutes", "participants"}
+# Every field of a record but the notes, which never leave the server.
+EXPORTED = [field.path for field in fields.FIELDS if field.exported]
 # What a spreadsheet would take for the start of a formula (formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINK_FIELD = {"partners": "partner", "procedures": "procedure", "topics": "topic"}
@@ -44,34 +43,22 @@ def header() -> list[str]:
     return ["id"] + [str(FIELD_LABELS[path]) for path in EXPORTED]
 
 
-def _data(record, links: dict) -> dict:
-    """A row of the table as the contract's data (what the labels are looked up from)."""
-    data = {name: getattr(record, name) for name in Accompaniment.SCALAR_FIELDS}
-    data["agency"] = record.agency_code
-    data["occurred_at"] = record.occurred_at
-    data["beneficiary"] = {key: getattr(record, column) for key, column in Accompaniment.BENEFICIARY_FIELDS.items()}
-    for field, dimension in _LINK_FIELD.items():
-        data[field] = sorted(links.get(dimension, []))
-    return data
-
-
 def cell(path: str, value, label=code_label):
     """One exported value: words for codes, local time, numbers as numbers (None when empty);
     ``label`` gives the words of a code (a cached ``code_label`` while a file is written)."""
     if value is None or value == [] or value == "":
         return None
-    if path == "occurred_at":
+    kind = fields.BY_PATH[path].type
+    if kind == "datetime":
         return value.astimezone(display_timezone()).replace(tzinfo=None)
-    if path in NUMBERS:
+    if kind in ("integer", "text"):
         return value
-    if path == "beneficiary.returning":
+    if kind == "boolean":
         return _("oui") if value else _("non")
-    if path == "beneficiary.card":
+    if kind == "card":
         return cards.display(value)
     if isinstance(value, list):
         return ", ".join(label(path, code) for code in value)
-    if path in ("procedure_detail", "workshop_title"):
-        return value
     return label(path, value)
 
 
@@ -91,8 +78,9 @@ def record_rows(scope: Scope):
             return
         links = link_codes(connection, [record.id for record in page])
         for record in page:
-            data = _data(record, links.get(record.id, {}))
-            yield [str(record.id)] + [cell(path, value_of(data, path), label) for path in EXPORTED]
+            own = links.get(record.id, {})
+            data = fields.data_of_row(record, {path: own.get(dimension) for path, dimension in _LINK_FIELD.items()})
+            yield [str(record.id)] + [cell(path, fields.get(data, path), label) for path in EXPORTED]
         after = (page[-1].occurred_at, page[-1].id)
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..accompaniments import fields
 from ..accompaniments import vocabulary as vocab
 from ..extensions import db
 from ..forms import PCNForm, typed_int
@@ -55,50 +56,49 @@ def accent_free(text: str) -> str:
 
 RETURNING = {"": "", "first": False, "returning": True}
 
-# Where the judge's message for a contract field is shown on the form.
-ERROR_FIELDS = {
-    "occurred_at": "occurred_date",
-    "duration_minutes": "duration",
-    "beneficiary.age_band": "age_band",
-    "beneficiary.gender": "gender",
-    "beneficiary.status": "status",
-    "beneficiary.situations": "situations",
-    "beneficiary.commune": "commune",
-    "beneficiary.returning": "returning",
-    "beneficiary.language": "language",
-    "beneficiary.card": "card",
+# Where the judge's message for a contract field is shown, when the form asks for it under
+# another name; else under the last part of its path (beneficiary.card: card).
+ERROR_FIELDS = {"occurred_at": "occurred_date", "duration_minutes": "duration"}
+WIDGETS = {"buttons": ChoiceField, "select": CodeSelectField, "chips": ChipsField, "line": StringField,
+           "textarea": TextAreaField, "number": StringField}
+# What only the browser needs of some fields (the length limits come from the table).
+RENDER_KW = {
+    "participants": {"inputmode": "numeric"},
+    "beneficiary.card": {"autocapitalize": "characters", "autocomplete": "off"},
+    "notes": {"rows": 3},
 }
+# The fields the form asks for through its widget, mapped to and from data by type.
+TABLE_FIELDS = tuple(field for field in fields.FIELDS if field.widget)
+
+
+def form_field(field: fields.Field):
+    """The WTForms field that asks for one field of the table."""
+    render_kw = dict(RENDER_KW.get(field.path, {}))
+    if field.max_length:
+        render_kw["maxlength"] = field.max_length
+    options = {}
+    if field.widget in ("buttons", "select", "chips"):
+        options["choices"] = []
+        if field.default is not None:
+            options["default"] = field.default
+    return WIDGETS[field.widget](_l(field.label), render_kw=render_kw or None, **options)
+
+
+def error_field(path: str) -> str:
+    """The name of the form field that shows messages about ``path``."""
+    return ERROR_FIELDS.get(path) or path.rpartition(".")[2]
 
 
 class AccompanimentForm(PCNForm):
-    kind = ChoiceField(L["kind"], choices=[])
-    agency = CodeSelectField(L["agency"], choices=[])
+    """The fields of the table with a widget, added below, and those the form asks in its own way."""
+
     occurred_date = StringField(_l("Date"), render_kw={"type": "date"})
     occurred_time = StringField(_l("Heure"), render_kw={"type": "time"})
     duration = ChoiceField(L["duration_minutes"], choices=[])
     duration_other = StringField(_l("Autre durée (minutes)"), render_kw={"inputmode": "numeric"})
-    participants = StringField(L["participants"], render_kw={"inputmode": "numeric"})
-    partners = ChipsField(L["partners"], choices=[])
-    procedures = ChipsField(L["procedures"], choices=[])
-    procedure_detail = StringField(L["procedure_detail"], render_kw={"maxlength": 200})
-    topics = ChipsField(L["topics"], choices=[])
-    equipment = ChipsField(L["equipment"], choices=[])
-    age_band = ChoiceField(L["beneficiary.age_band"], choices=[], default="unknown")
-    gender = ChoiceField(L["beneficiary.gender"], choices=[], default="unknown")
-    status = ChoiceField(L["beneficiary.status"], choices=[], default="unknown")
-    situations = ChipsField(L["beneficiary.situations"], choices=[])
     commune = StringField(L["beneficiary.commune"], render_kw={"list": "communes", "autocomplete": "off"})
     returning = ChoiceField(L["beneficiary.returning"], choices=[], default="")
-    language = CodeSelectField(L["beneficiary.language"], choices=[])
-    card = StringField(L["beneficiary.card"], render_kw={"autocapitalize": "characters", "autocomplete": "off"})
     new_card = BooleanField(_l("Remettre une nouvelle carte de suivi"))
-    autonomy = ChoiceField(L["autonomy"], choices=[])
-    outcome = ChoiceField(L["outcome"], choices=[])
-    blockers = ChipsField(L["blockers"], choices=[])
-    redirected_to = CodeSelectField(L["redirected_to"], choices=[])
-    workshop_title = StringField(L["workshop_title"], render_kw={"maxlength": 200})
-    workshop_level = ChoiceField(L["workshop_level"], choices=[])
-    notes = TextAreaField(L["notes"], render_kw={"maxlength": 1000, "rows": 3})
     version = HiddenField()
 
     def __init__(self, *args, agencies: list[Agency] | None = None, **kwargs):
@@ -115,27 +115,34 @@ class AccompanimentForm(PCNForm):
         ).all()
         topics = session.scalars(sa.select(Topic).where(Topic.active).order_by(Topic.position)).all()
         self.commune_list = session.scalars(sa.select(Commune).order_by(Commune.name)).all()
-        self.kind.choices = labelled(vocab.KINDS)
+        for field in TABLE_FIELDS:
+            if field.vocabulary:
+                self[field.leaf].choices = labelled(field.vocabulary)
         self.agency.choices = [(a.code, a.name) for a in agencies]
         self.duration.choices = [(str(m), f"{m} min") for m in vocab.DURATION_PRESETS] + [("other", _("Autre"))]
         self.partners.choices = [(p.code, gettext(p.name)) for p in partners]
         self.procedures.choices = [(p.code, gettext(p.label)) for p in self.procedure_list]
         self.topics.choices = [(t.code, gettext(t.label)) for t in topics]
-        self.equipment.choices = labelled(vocab.EQUIPMENT)
-        self.age_band.choices = labelled(vocab.AGE_BANDS)
-        self.gender.choices = labelled(vocab.GENDERS)
-        self.status.choices = labelled(vocab.STATUSES)
-        self.situations.choices = labelled(vocab.SITUATIONS)
         self.returning.choices = [("", _("Non communiqué")), ("first", _("Première visite")),
                                   ("returning", _("Déjà venu"))]
-        self.language.choices = [("", _("Non communiqué"))] + labelled(vocab.SPOKEN_LANGUAGES)
-        self.autonomy.choices = labelled(vocab.AUTONOMY)
-        self.outcome.choices = labelled(vocab.OUTCOMES)
-        self.blockers.choices = labelled(vocab.BLOCKERS)
+        self.language.choices = [("", _("Non communiqué"))] + self.language.choices
         self.redirected_to.choices = (
             [("", "—")] + [(p.code, gettext(p.name)) for p in partners] + labelled(vocab.REDIRECT_PLACES)
         )
-        self.workshop_level.choices = labelled(vocab.WORKSHOP_LEVELS)
+
+    @staticmethod
+    def client_mapping() -> dict:
+        """What record-form.js needs to map the same fields offline: the page's copy of the table."""
+        return {"fields": [{"path": field.path, "name": field.leaf, "type": field.type, "widget": field.widget,
+                            "empty": field.empty} for field in TABLE_FIELDS],
+                "error_fields": ERROR_FIELDS}
+
+    @staticmethod
+    def shown_for(*paths: str) -> str:
+        """The kinds whose form shows these fields (a path, or a parent such as "beneficiary"),
+        as the page's ``data-kinds``."""
+        chosen = [field for field in fields.FIELDS if field.path in paths or field.parent in paths]
+        return " ".join(kind for kind in fields.KINDS if any(kind in field.kinds for field in chosen))
 
     # --- form -> contract data ---------------------------------------------------------
 
@@ -173,45 +180,44 @@ class AccompanimentForm(PCNForm):
 
     def to_data(self, agency_code: str) -> dict:
         """The contract's ``data`` object for what was typed; the judge decides if it is valid."""
+        data: dict = {}
+        for field in TABLE_FIELDS:
+            fields.put(data, field.path, self._typed(field, self[field.leaf].data))
         duration = self.duration.data
-        participants = self._number(self.participants.data)
-        return {
-            "agency": agency_code,
-            "kind": self.kind.data or None,
-            "occurred_at": self.occurred_at(),
-            "duration_minutes": self._number(self.duration_other.data if duration == "other" else duration),
-            "participants": 1 if participants is None else participants,
-            "partners": list(self.partners.data or []),
-            "procedures": list(self.procedures.data or []),
-            "procedure_detail": self.procedure_detail.data,
-            "topics": list(self.topics.data or []),
-            "equipment": list(self.equipment.data or []),
-            "beneficiary": {
-                "age_band": self.age_band.data or "unknown",
-                "gender": self.gender.data or "unknown",
-                "status": self.status.data or "unknown",
-                "situations": list(self.situations.data or []),
-                "commune": self._commune_code(),
-                "returning": RETURNING.get(self.returning.data or "", None),
-                "language": self.language.data or None,
-                "card": self.card.data or None,
-            },
-            "autonomy": self.autonomy.data or None,
-            "outcome": self.outcome.data or None,
-            "blockers": list(self.blockers.data or []),
-            "redirected_to": self.redirected_to.data or None,
-            "workshop_title": self.workshop_title.data,
-            "workshop_level": self.workshop_level.data or None,
-            "notes": self.notes.data,
-        }
+        data.update(
+            agency=agency_code,
+            occurred_at=self.occurred_at(),
+            duration_minutes=self._number(self.duration_other.data if duration == "other" else duration),
+        )
+        data["beneficiary"].update(commune=self._commune_code(),
+                                   returning=RETURNING.get(self.returning.data or "", None))
+        return data
+
+    @classmethod
+    def _typed(cls, field: fields.Field, typed):
+        """One value of the form as the contract has it (the judge says whether it is valid)."""
+        if field.type == "codes":
+            return list(typed or [])
+        if field.type == "text":
+            return typed
+        if field.type == "integer":
+            number = cls._number(typed)
+            return field.empty if number is None else number
+        return typed or field.empty
 
     # --- contract data -> form ---------------------------------------------------------
 
     def fill(self, data: dict, *, with_moment: bool = True) -> None:
         """Show a stored record's data in the form (edit, or "same as my last record")."""
-        beneficiary = data.get("beneficiary") or {}
-        self.kind.data = data.get("kind")
-        self.agency.data = data.get("agency")
+        for field in TABLE_FIELDS:
+            value = fields.get(data, field.path)
+            if field.type == "codes":
+                value = list(value or [])
+            elif field.type == "integer":
+                value = str(value or field.empty)
+            else:
+                value = value or field.empty or ""
+            self[field.leaf].data = value
         if with_moment and data.get("occurred_at"):
             local = datetime.fromisoformat(data["occurred_at"]).astimezone(display_timezone())
             self.occurred_date.data, self.occurred_time.data = local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
@@ -220,29 +226,16 @@ class AccompanimentForm(PCNForm):
             self.duration.data = str(minutes)
         elif minutes:
             self.duration.data, self.duration_other.data = "other", str(minutes)
-        self.participants.data = str(data.get("participants") or 1)
-        for name in ("partners", "procedures", "topics", "equipment", "blockers"):
-            getattr(self, name).data = list(data.get(name) or [])
-        for name in ("procedure_detail", "workshop_title", "notes"):
-            getattr(self, name).data = data.get(name) or ""
-        for name in ("autonomy", "outcome", "redirected_to", "workshop_level"):
-            getattr(self, name).data = data.get(name) or ""
-        self.age_band.data = beneficiary.get("age_band") or "unknown"
-        self.gender.data = beneficiary.get("gender") or "unknown"
-        self.status.data = beneficiary.get("status") or "unknown"
-        self.situations.data = list(beneficiary.get("situations") or [])
+        beneficiary = data.get("beneficiary") or {}
         commune = next((c for c in self.commune_list if c.code == beneficiary.get("commune")), None)
         self.commune.data = commune.name if commune else ""
         returning = beneficiary.get("returning")
         self.returning.data = "" if returning is None else ("returning" if returning else "first")
-        self.language.data = beneficiary.get("language") or ""
-        self.card.data = beneficiary.get("card") or ""
 
     def attach_errors(self, errors: dict[str, list[str]]) -> None:
         """Show the judge's messages under the fields they concern."""
         for path, messages in errors.items():
-            name = ERROR_FIELDS.get(path, path)
-            field = self._fields.get(name)
+            field = self._fields.get(error_field(path))
             if field is None:
                 self.form_errors.extend(messages)
             else:
@@ -251,3 +244,8 @@ class AccompanimentForm(PCNForm):
     @property
     def has_errors(self) -> bool:
         return bool(self.form_errors) or any(field.errors for field in self)
+
+
+for _field in TABLE_FIELDS:
+    setattr(AccompanimentForm, _field.leaf, form_field(_field))
+del _field

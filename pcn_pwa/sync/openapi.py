@@ -4,8 +4,8 @@ Written by hand from the sync contract; tests check that the app's answers confo
 (and schemathesis throws generated requests at it).
 """
 
+from ..accompaniments import fields
 from ..accompaniments import vocabulary as vocab
-from ..accompaniments.cards import ALPHABET, CODE_LENGTH
 
 ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 
@@ -23,48 +23,51 @@ ERRORS = {
     "500": _error_response("Server error (`server_error`); nothing was stored: retry later."),
 }
 
-BENEFICIARY = {
-    "type": "object",
-    "description": "The person accompanied. Never a name, phone or address.",
-    "properties": {
-        "age_band": _codes(vocab.AGE_BANDS),
-        "gender": _codes(vocab.GENDERS),
-        "status": _codes(vocab.STATUSES),
-        "situations": {"type": "array", "items": _codes(vocab.SITUATIONS)},
-        "commune": {"type": ["string", "null"], "description": "INSEE code of one of the 33 communes."},
-        "returning": {"type": ["boolean", "null"]},
-        "language": {"type": ["string", "null"]},
-        "card": {"type": ["string", "null"],
-                 "description": f"Follow-up card code: {CODE_LENGTH} characters of {ALPHABET}, "
-                                "the last a Luhn mod 32 check character."},
-    },
-}
+PARENTS = {"beneficiary": "The person accompanied. Never a name, phone or address."}
 
-DATA = {
-    "type": "object",
-    "description": "The fields of an accompaniment; their rules are in /api/v1/reference `rules`. "
-                   "A record that breaks them gets `invalid`, not a 400. Unknown fields are ignored.",
-    "properties": {
-        "agency": {"type": "string"},
-        "kind": _codes(vocab.KINDS),
-        "occurred_at": {"type": "string", "format": "date-time"},
-        "duration_minutes": {"type": ["integer", "null"], "minimum": 1, "maximum": 480},
-        "participants": {"type": "integer", "minimum": 1, "maximum": 200},
-        "partners": {"type": "array", "items": {"type": "string"}},
-        "procedures": {"type": "array", "items": {"type": "string"}},
-        "procedure_detail": {"type": ["string", "null"], "maxLength": 200},
-        "topics": {"type": "array", "items": {"type": "string"}},
-        "equipment": {"type": "array", "items": _codes(vocab.EQUIPMENT)},
-        "beneficiary": BENEFICIARY,
-        "autonomy": {"type": ["string", "null"], "enum": [*vocab.AUTONOMY, None]},
-        "outcome": {"type": ["string", "null"], "enum": [*vocab.OUTCOMES, None]},
-        "blockers": {"type": "array", "items": _codes(vocab.BLOCKERS)},
-        "redirected_to": {"type": ["string", "null"]},
-        "workshop_title": {"type": ["string", "null"], "maxLength": 200},
-        "workshop_level": {"type": ["string", "null"], "enum": [*vocab.WORKSHOP_LEVELS, None]},
-        "notes": {"type": ["string", "null"], "maxLength": 1000},
-    },
-}
+
+def field_schema(field) -> dict:
+    """The JSON schema of one field of the table; null is allowed where absence is."""
+    if field.type == "codes":
+        items = _codes(field.vocabulary) if field.vocabulary else {"type": "string"}
+        return {"type": "array", "items": items}
+    schema = {"type": {"integer": "integer", "boolean": "boolean"}.get(field.type, "string")}
+    if field.type == "datetime":
+        schema["format"] = "date-time"
+    if field.vocabulary:
+        schema["enum"] = list(field.vocabulary)
+    if field.type == "integer":
+        schema.update(minimum=field.min, maximum=field.max)
+    if field.max_length:
+        schema["maxLength"] = field.max_length
+    if field.description:
+        schema["description"] = field.description
+    if not field.required and field.default is None:
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"].append(None)
+    return schema
+
+
+def data_schema() -> dict:
+    """The schema of a record's ``data``, from the table of fields."""
+    properties: dict = {}
+    for field in fields.FIELDS:
+        if field.parent:
+            parent = properties.setdefault(field.parent, {
+                "type": "object", "description": PARENTS[field.parent], "properties": {}})
+            parent["properties"][field.leaf] = field_schema(field)
+        else:
+            properties[field.path] = field_schema(field)
+    return {
+        "type": "object",
+        "description": "The fields of an accompaniment; their rules are in /api/v1/reference `rules`. "
+                       "A record that breaks them gets `invalid`, not a 400. Unknown fields are ignored.",
+        "properties": properties,
+    }
+
+
+DATA = data_schema()
 
 VERSION = {"type": "integer", "minimum": 1}
 

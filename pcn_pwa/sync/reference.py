@@ -6,13 +6,14 @@ import json
 import sqlalchemy as sa
 
 from ..accompaniments import vocabulary as vocab
+from ..accompaniments.fields import FIELD_VOCABULARIES
 from ..extensions import db
 from ..i18n import available_locales, get_locale, gettext, language_name
 from ..models import Agency, Commune, Partner, Procedure, Topic
 from ..accompaniments.judge import client_rules
 
 # Contract field -> vocabulary, for the "choices" of every enumerated field.
-CHOICE_LISTS = {**vocab.FIELD_VOCABULARIES, "redirect_places": vocab.REDIRECT_PLACES}
+CHOICE_LISTS = {**FIELD_VOCABULARIES, "redirect_places": vocab.REDIRECT_PLACES}
 
 
 def build_reference() -> dict:

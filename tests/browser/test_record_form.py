@@ -83,7 +83,10 @@ def test_individual_record_end_to_end_with_a_new_card(signed_in_page, live_serve
 
 def test_errors_are_shown_on_the_fields_and_nothing_is_saved(signed_in_page, live_server):
     page = signed_in_page("conseiller", viewport=PHONE)
-    page.goto(live_server.url + "/accompagnements/nouveau")
+    # The rules on the device first: a device that has none yet waits 0.4 s for them, then
+    # leaves the judging to the server, which a loaded machine can miss.
+    with page.expect_response(lambda response: response.url.endswith("/api/v1/reference")):
+        page.goto(live_server.url + "/accompagnements/nouveau")
     before = live_server.count("SELECT count(*) FROM accompaniment")
     page.check("input[name=kind][value=individual]")
     page.click("button.button-large")

@@ -63,46 +63,45 @@ function communeCode() {
   return option ? option.dataset.code : typed;
 }
 
+// The fields the form asks for through its widget, from the table of fields
+// (accompaniments/fields.py, via records/forms.py client_mapping): path, name, type, widget and
+// the value an absent field gets. The others are mapped by hand, here as on the server.
+const MAPPING = form ? JSON.parse(form.dataset.fields || '{"fields": [], "error_fields": {}}') : null;
+
+/** One value of the form as the contract has it (the server's AccompanimentForm._typed). */
+function contractValue(field) {
+  if (field.type === 'codes') return checkedValues(field.name);
+  const text = checkedValue(field.name);
+  if (field.type === 'text') return text;
+  if (field.type === 'integer') return number(text) ?? field.empty;
+  return text || field.empty;
+}
+
+const valueAt = (data, path) => path.split('.').reduce((node, part) => node?.[part], data);
+
+function put(data, path, value) {
+  const parts = path.split('.');
+  const leaf = parts.pop();
+  const parent = parts.reduce((node, part) => (node[part] = node[part] || {}), data);
+  parent[leaf] = value;
+}
+
 function formData(quickTopic) {
-  const value = (name) => form.elements[name]?.value ?? '';
+  const data = {};
+  MAPPING.fields.forEach((field) => put(data, field.path, contractValue(field)));
   const duration = checkedValue('duration');
-  const participants = number(value('participants'));
   const returning = {first: false, returning: true}[checkedValue('returning')];
-  const data = {
-    agency: form.elements.agency ? value('agency') : form.dataset.agency,
-    kind: checkedValue('kind') || null,
-    occurred_at: occurredAt(),
-    duration_minutes: number(duration === 'other' ? value('duration_other') : duration),
-    participants: participants === null ? 1 : participants,
-    partners: checkedValues('partners'),
-    procedures: checkedValues('procedures'),
-    procedure_detail: value('procedure_detail'),
-    topics: quickTopic ? [quickTopic] : checkedValues('topics'),
-    equipment: checkedValues('equipment'),
-    beneficiary: {
-      age_band: checkedValue('age_band') || 'unknown',
-      gender: checkedValue('gender') || 'unknown',
-      status: checkedValue('status') || 'unknown',
-      situations: checkedValues('situations'),
-      commune: communeCode(),
-      returning: returning === undefined ? null : returning,
-      language: value('language') || null,
-      card: value('card') || null,
-    },
-    autonomy: checkedValue('autonomy') || null,
-    outcome: checkedValue('outcome') || null,
-    blockers: checkedValues('blockers'),
-    redirected_to: value('redirected_to') || null,
-    workshop_title: value('workshop_title'),
-    workshop_level: checkedValue('workshop_level') || null,
-    notes: value('notes'),
-  };
+  data.agency = form.elements.agency ? form.elements.agency.value : form.dataset.agency;
+  data.occurred_at = occurredAt();
+  data.duration_minutes = number(duration === 'other' ? form.elements.duration_other.value : duration);
+  if (quickTopic) data.topics = [quickTopic];
+  data.beneficiary.commune = communeCode();
+  data.beneficiary.returning = returning === undefined ? null : returning;
   return data;
 }
 
-// Where a message about a contract field is shown (records/forms.py ERROR_FIELDS).
-const ERROR_FIELDS = {occurred_at: 'occurred_date', duration_minutes: 'duration'};
-const fieldName = (path) => ERROR_FIELDS[path] || path.replace(/^beneficiary\./, '');
+// Where a message about a contract field is shown (records/forms.py error_field).
+const fieldName = (path) => MAPPING.error_fields[path] || path.split('.').pop();
 
 function clearErrors() {
   form.querySelectorAll('.js-errors').forEach((node) => node.remove());
@@ -169,28 +168,24 @@ function setChecked(name, values) {
 }
 
 function fill(data) {
+  MAPPING.fields.forEach((field) => {
+    const value = valueAt(data, field.path);
+    const element = form.elements[field.name];
+    if (!element) return; // the agency of a one-agency user: no choice on the page
+    if (field.type === 'codes') setChecked(field.name, value || []);
+    else if (field.widget === 'buttons') setChecked(field.name, [value || field.empty]);
+    else element.value = value ?? field.empty ?? '';
+  });
   const b = data.beneficiary || {};
-  setChecked('kind', [data.kind]);
   const moment = typeof data.occurred_at === 'string' ? data.occurred_at : '';
   form.elements.occurred_date.value = moment.slice(0, 10);
   form.elements.occurred_time.value = moment.slice(11, 16);
   const presets = Array.from(form.querySelectorAll('input[name="duration"]'), (input) => input.value);
   if (presets.includes(String(data.duration_minutes))) setChecked('duration', [String(data.duration_minutes)]);
   else if (data.duration_minutes) { setChecked('duration', ['other']); form.elements.duration_other.value = data.duration_minutes; }
-  form.elements.participants.value = data.participants ?? 1;
-  ['partners', 'procedures', 'topics', 'equipment', 'blockers'].forEach((name) => setChecked(name, data[name] || []));
-  ['procedure_detail', 'workshop_title', 'notes'].forEach((name) => { form.elements[name].value = data[name] || ''; });
-  ['autonomy', 'outcome', 'workshop_level'].forEach((name) => setChecked(name, [data[name]]));
-  form.elements.redirected_to.value = data.redirected_to || '';
-  setChecked('age_band', [b.age_band || 'unknown']);
-  setChecked('gender', [b.gender || 'unknown']);
-  setChecked('status', [b.status || 'unknown']);
-  setChecked('situations', b.situations || []);
   const commune = Array.from(document.querySelectorAll('#communes option')).find((o) => o.dataset.code === b.commune);
   form.elements.commune.value = commune ? commune.value : (b.commune || '');
   setChecked('returning', [b.returning === true ? 'returning' : b.returning === false ? 'first' : '']);
-  form.elements.language.value = b.language || '';
-  form.elements.card.value = b.card || '';
   update();
 }
 
