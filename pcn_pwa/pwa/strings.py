@@ -67,7 +67,6 @@ JS_STRINGS = {
     "edit_title": N_("Modifier l’accompagnement"),
     "edit_on_device": N_("Hors ligne : la modification reste sur la tablette et partira dès que le réseau revient."),
     "edit_missing": N_("Cet accompagnement n’est pas sur cette tablette : il ne peut pas être modifié hors ligne."),
-    "edit_saved": N_("Modification enregistrée sur la tablette."),
 }
 
 

@@ -157,7 +157,10 @@ def test_a_hanging_pull_never_holds_up_saving_or_sending(live_server, signed_in_
     page.context.route("**/api/v1/accompaniments**", lambda route: held.append(route))
     try:
         page.reload()  # the pull at start hangs
-        page.wait_for_timeout(500)
+        deadline = time.monotonic() + 20
+        while not held and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert held, "the pull did not start"
         before = live_server.count(COUNT_ALL)
         page.check("input[name=kind][value=quick_help]")
         started = time.monotonic()
@@ -169,7 +172,6 @@ def test_a_hanging_pull_never_holds_up_saving_or_sending(live_server, signed_in_
         assert record_id
         assert live_server.wait_for_count(before + 1, COUNT_ALL) == before + 1
         assert wait_waiting(page, 0) == 0
-        assert held, "the pull was not under way"
     finally:
         page.context.unroute("**/api/v1/accompaniments**")
         for route in held:
@@ -182,3 +184,101 @@ def test_a_hanging_pull_never_holds_up_saving_or_sending(live_server, signed_in_
     assert rows(live_server, [record_id]) == 1
     assert live_server.count(COUNT_ALL) == before + 1
 
+
+def outbox_record(page, record_id) -> dict | None:
+    return page.evaluate("async (id) => (await %s.get(id)) || null" % OUTBOX, record_id)
+
+
+def edit_offline(page, server, record_id, duration: str) -> None:
+    """Offline, from the record's page: Modifier, another duration, Enregistrer."""
+    page.goto(f"{server.url}/accompagnements/{record_id}")
+    page.locator("#device-record").get_by_role("link", name="Modifier").click()
+    page.wait_for_url(f"{server.url}/accompagnements/{record_id}/modifier")
+    page.locator("h1", has_text="Modifier l’accompagnement").wait_for(timeout=10000)
+    page.wait_for_function("() => document.querySelector('input[name=duration][value=\"30\"]').checked", timeout=10000)
+    assert page.is_checked("input[name=procedures][value=CAFAT_CERTIFICATE]")
+    page.check(f"input[name=duration][value='{duration}']")
+    page.click("#record-form button.button-large")
+    page.wait_for_url(f"{server.url}/accompagnements/{record_id}")
+
+
+def test_a_record_edited_offline_waits_with_its_version_and_goes_once(live_server, signed_in_page):
+    manager = signed_in_page("responsable")
+    record_id = str(uuid.uuid4())
+    assert push(manager, [(record_id, individual(days_ago(4)), 0, False)])[0]["status"] == "created"
+    page = signed_in_page("conseiller")
+    ready_tablet(page, live_server)
+    assert wait_until(lambda: in_copy(page, record_id))
+    before = live_server.count(COUNT_ALL)
+
+    page.context.set_offline(True)
+    edit_offline(page, live_server, record_id, "60")
+    waiting = outbox_record(page, record_id)
+    assert (waiting["state"], waiting["base_version"], waiting["data"]["duration_minutes"]) == ("pending", 1, 60)
+    assert waiting["data"]["beneficiary"]["age_band"] == "60_69"  # the rest of the record kept
+    view = page.locator("#device-record")
+    view.locator("dl dt").first.wait_for(timeout=10000)
+    assert view.locator(".device-unsent").is_visible()
+    assert "60 min" in view.locator("dl").inner_text()
+    assert live_server.record(record_id)["duration_minutes"] == 30
+
+    page.context.set_offline(False)
+    sync(page)
+    deadline = time.monotonic() + 20
+    while (live_server.record(record_id) or {}).get("version") != 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stored = live_server.record(record_id)
+    assert (stored["version"], stored["duration_minutes"], stored["age_band"]) == (2, 60, "60_69")
+    assert wait_waiting(page, 0) == 0
+    assert wait_until(lambda: (in_copy(page, record_id) or {}).get("version") == 2)
+    assert live_server.count(COUNT_ALL) == before  # a change, not a new record
+
+
+@pytest.mark.parametrize("keep", ["mine", "theirs"])
+def test_an_offline_edit_meeting_a_change_on_the_server_waits_for_the_advisor_s_choice(live_server, signed_in_page,
+                                                                                       keep):
+    manager = signed_in_page("responsable")
+    record_id = str(uuid.uuid4())
+    assert push(manager, [(record_id, individual(days_ago(6)), 0, False)])[0]["status"] == "created"
+    page = signed_in_page("conseiller")
+    ready_tablet(page, live_server)
+    assert wait_until(lambda: in_copy(page, record_id))
+    before = live_server.count(COUNT_ALL)
+
+    page.context.set_offline(True)
+    edit_offline(page, live_server, record_id, "60")
+    # Meanwhile the manager changes the same record on the server (version 2).
+    assert push(manager, [(record_id, individual(days_ago(6), duration_minutes=45), 1, False)])[0]["status"] == "updated"
+
+    page.context.set_offline(False)
+    sync(page)
+    assert wait_until(lambda: (outbox_record(page, record_id) or {}).get("state") == "conflict")
+    sync(page)  # another sync neither sends it nor drops it: it waits for the advisor
+    page.wait_for_timeout(1000)
+    assert outbox_record(page, record_id)["state"] == "conflict"
+    assert outbox_record(page, record_id)["data"]["duration_minutes"] == 60
+    assert (live_server.record(record_id)["version"], live_server.record(record_id)["duration_minutes"]) == (2, 45)
+
+    page.goto(live_server.url + "/synchronisation")
+    item = page.locator(f".outbox-item[data-id='{record_id}']")
+    item.locator("table.compare").wait_for(timeout=20000)
+    assert item.locator("thead th").all_inner_texts() == ["Champ", "Ma version", "Version du serveur"]
+    row = item.locator("tr[data-field=duration_minutes]")
+    assert row.get_attribute("class") == "differs"
+    assert row.locator("th").inner_text() == "Durée"
+    assert row.locator("td").all_inner_texts() == ["60 min", "45 min"]
+    same = item.locator("tr[data-field=procedures]")
+    assert same.get_attribute("class") != "differs"
+    assert same.locator("td").all_inner_texts() == ["Télécharger une attestation de droits"] * 2
+
+    item.get_by_role("button", name="Garder ma version" if keep == "mine" else "Garder la version du serveur").click()
+    expected = (3, 60) if keep == "mine" else (2, 45)
+    deadline = time.monotonic() + 20
+    while (live_server.record(record_id) or {}).get("version") != expected[0] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    sync(page)
+    page.wait_for_timeout(1000)
+    stored = live_server.record(record_id)
+    assert (stored["version"], stored["duration_minutes"]) == expected
+    assert outbox_record(page, record_id)["state"] == "synced"
+    assert live_server.count(COUNT_ALL) == before

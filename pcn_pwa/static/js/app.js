@@ -4,6 +4,7 @@
 import {initLanguageSwitch} from './language.js';
 import {Outbox, UNSENT} from './outbox.js';
 import {RecordCopy} from './record-copy.js';
+import {refreshReference} from './reference.js';
 import {t} from './strings.js';
 import {SyncClient} from './sync-client.js';
 
@@ -140,6 +141,8 @@ window.addEventListener('beforeinstallprompt', (event) => {
   }, {once: true});
 });
 
+const PULL_DELAY_MS = 2000;
+
 // --- start ------------------------------------------------------------------------------------
 
 export async function requestBackgroundSync() {
@@ -168,8 +171,11 @@ if (syncClient) {
   renderStatus();
   // A pull after every push that went through (at start, on `online`, after a save, on the
   // retry timer); it runs beside the pushes, never holding their lock, with its own timeouts.
+  // The page's own requests go first (a first-use form waits for the reference data, the
+  // offline pages need its labels): the pull starts a moment later, after the reference.
   syncClient.addEventListener('finished', (event) => {
-    if (event.detail === 'done' || event.detail === 'nothing') recordCopy.pull();
+    if (event.detail !== 'done' && event.detail !== 'nothing') return;
+    setTimeout(() => refreshReference().finally(() => recordCopy.pull()), PULL_DELAY_MS);
   });
   syncClient.run();
 }

@@ -12,7 +12,8 @@ import {Store} from './idb.js';
 
 export const KEEP_DAYS = 90;
 const KEEP_MS = KEEP_DAYS * 24 * 3600 * 1000;
-const PAGE_LIMIT = 500;
+// Pages as small as the server's default: each holds a server worker for less time.
+const PAGE_LIMIT = 200;
 // Every page has a timeout: a hanging link ends the pull, never the saving or the pushing.
 const PAGE_TIMEOUT_MS = 30000;
 

@@ -65,6 +65,7 @@ async function renderRecord(id, words) {
   const cardLink = view.querySelector('.device-card-link');
   cardLink.hidden = !card;
   if (card) cardLink.querySelector('a').href = `/accompagnements/suivi/${card}`;
+  view.querySelector('.device-edit').href = `/accompagnements/${id}/modifier`;
 }
 
 async function renderCard(typed, words, reference) {
