@@ -11,8 +11,11 @@ from functools import lru_cache
 
 # Pages an advisor needs offline; cached once signed in (they are per user and language).
 SHELL_PAGES = ["/", "/accompagnements/nouveau", "/accompagnements/", "/synchronisation", "/hors-ligne",
-               "/accompagnements/carte/"]
+               "/accompagnements/carte/", "/accompagnements/sur-la-tablette"]
 OFFLINE_PAGE = "/hors-ligne"
+# Offline, the list, a record's page and a card's history are this page, rendered on the tablet
+# from its copy of the agency's records (static/js/record-copy.js).
+RECORDS_PAGE = "/accompagnements/sur-la-tablette"
 
 
 @lru_cache(maxsize=4)

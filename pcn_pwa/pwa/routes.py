@@ -10,7 +10,7 @@ from ..auth.guard import login_required
 from ..i18n import _, available_locales, get_locale
 from ..i18n.catalogues import strings_digest
 from . import bp
-from .assets import OFFLINE_PAGE, SHELL_PAGES, static_assets
+from .assets import OFFLINE_PAGE, RECORDS_PAGE, SHELL_PAGES, static_assets
 from .strings import js_strings, js_strings_url
 
 bp.add_app_template_global(js_strings_url)
@@ -108,7 +108,8 @@ def service_worker_sync():
 def service_worker_assets():
     """The list the service worker precaches, with its version (imported by sw.js)."""
     version, files = static_assets(current_app.static_folder)
-    assets = {"version": version, "files": list(files), "pages": SHELL_PAGES, "offline": OFFLINE_PAGE}
+    assets = {"version": version, "files": list(files), "pages": SHELL_PAGES, "offline": OFFLINE_PAGE,
+              "records": RECORDS_PAGE}
     body = f"self.PCN_ASSETS = {json.dumps(assets)};\n"
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"

@@ -55,6 +55,18 @@ JS_STRINGS = {
     "card_given": N_("Carte de suivi à remettre : %(code)s"),
     "language_not_offline": N_("Cette langue n’est pas encore disponible hors ligne."),
     "language_loses_input": N_("Changer de langue efface ce qui n’est pas encore enregistré. Changer quand même ?"),
+    # A record in words on the tablet (static/js/record-view.js), as accompaniments/display.py writes it.
+    "minutes": N_("%(num)s min"),
+    "returning": N_("Déjà venu"),
+    "first_visit": N_("Première visite"),
+    "field": N_("Champ"),
+    "card_history": N_("Suivi de la carte %(code)s"),
+    "visits": N_("Visites : %(num)s"),
+    "copy_of": N_("Copie reçue le %(when)s."),
+    "never_pulled": N_("Pas encore de copie reçue sur cette tablette."),
+    "edit_title": N_("Modifier l’accompagnement"),
+    "edit_on_device": N_("Hors ligne : la modification reste sur la tablette et partira dès que le réseau revient."),
+    "edit_missing": N_("Cet accompagnement n’est pas sur cette tablette : il ne peut pas être modifié hors ligne."),
 }
 
 

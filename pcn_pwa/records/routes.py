@@ -142,6 +142,14 @@ def index():
                            show_deleted=show_deleted)
 
 
+@bp.get("/sur-la-tablette")
+@login_required(*WRITER_ROLES)
+def on_device():
+    """The records as this tablet keeps them: the page the service worker shows, offline, for
+    the list, a record's page and a card's history; its script renders them from IndexedDB."""
+    return render_template("records/on_device.html")
+
+
 @bp.get("/<uuid:record_id>")
 @login_required(*READER_ROLES)
 def show(record_id):

@@ -3,6 +3,8 @@
  * - Static files: cache first, precached at install from the list in /sw-assets.js, whose
  *   version changes with any static file (so a deployment brings a new worker).
  * - Pages: network first with a short timeout, then the cached copy, then the offline page.
+ *   Offline, the records' pages and a record's edit are rendered on the tablet from its copy
+ *   of the agency's records and its outbox (see standIn()).
  *   A page is kept once per language (its Content-Language), so every language the advisor
  *   used stays available offline; offline, the language the page last told us comes first.
  * - The scripts' strings (/langues/<code>/textes.json?v=…): cache first, as the URL changes
@@ -88,10 +90,22 @@ function timeout(ms) {
   return new Promise((resolve, reject) => setTimeout(() => reject(new Error('timeout')), ms));
 }
 
+// Offline, the records' pages (the list, a record, a card's history) are the tablet's own page,
+// rendered from its copy of the agency's records; a record is edited in the new-record form,
+// whose script finds the record on the device (record-form.js).
+const RECORD_PAGES = /^\/accompagnements\/(?:[0-9a-f-]{36}\/?|suivi(?:\/[^/]+)?\/?)?$/i;
+const EDIT_PAGE = /^\/accompagnements\/[0-9a-f-]{36}\/modifier\/?$/i;
+
+function standIn(path) {
+  if (ASSETS.records && RECORD_PAGES.test(path)) return ASSETS.records;
+  if (EDIT_PAGE.test(path)) return '/accompagnements/nouveau';
+  return path;
+}
+
 // Offline: this page in the user's language, else in another, else the offline page likewise.
 async function cachedPage(cache, path) {
   const language = await currentLanguage();
-  for (const wanted of [path, ASSETS.offline]) {
+  for (const wanted of [standIn(path), ASSETS.offline]) {
     const found = (await cache.match(pageKey(wanted, language))) || (await cache.match(wanted, {ignoreSearch: true}));
     if (found) return found;
   }

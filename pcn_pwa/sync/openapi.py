@@ -117,6 +117,8 @@ SCHEMAS = {
             "topics": {"type": "array", "items": ref("CodeLabel")},
             "languages": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
             "choices": {"type": "object"},
+            "fields": {"type": "array", "items": ref("CodeLabel"),
+                       "description": "A record's fields in reading order, with their names."},
             "rules": {"type": "object", "required": ["fields", "lists", "cross", "messages", "text", "card"]},
         },
     },

@@ -10,6 +10,7 @@ from ..accompaniments.fields import FIELD_VOCABULARIES
 from ..extensions import db
 from ..i18n import available_locales, get_locale, gettext, language_name
 from ..models import Agency, Commune, Partner, Procedure, Topic
+from ..accompaniments.display import FIELD_LABELS
 from ..accompaniments.judge import client_rules
 
 # Contract field -> vocabulary, for the "choices" of every enumerated field.
@@ -40,6 +41,8 @@ def build_reference() -> dict:
         "topics": [{"code": t.code, "label": gettext(t.label), "active": t.active} for t in ordered(Topic)],
         "languages": [{"code": code, "name": language_name(code)} for code in available_locales()],
         "choices": choices,
+        # The names of a record's fields, in reading order: a tablet shows a record in words offline.
+        "fields": [{"code": path, "label": str(label)} for path, label in FIELD_LABELS.items()],
         "rules": client_rules(),
     }
 

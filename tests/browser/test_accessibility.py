@@ -49,7 +49,7 @@ def test_record_form_with_errors(live_server, axe_page):
 
 
 @pytest.mark.parametrize("path", ["/accompagnements/", "/synchronisation", "/hors-ligne", "/compte",
-                                  "/accompagnements/suivi"])
+                                  "/accompagnements/suivi", "/accompagnements/sur-la-tablette"])
 def test_other_pages(live_server, axe_page, path):
     sign_in(axe_page, live_server, "conseiller")
     axe_page.goto(live_server.url + path)

@@ -3,6 +3,8 @@
 
 import {initLanguageSwitch} from './language.js';
 import {Outbox, UNSENT} from './outbox.js';
+import {RecordCopy} from './record-copy.js';
+import {refreshReference} from './reference.js';
 import {t} from './strings.js';
 import {SyncClient} from './sync-client.js';
 
@@ -11,6 +13,8 @@ export const username = meta('pcn-user');
 export const canWrite = meta('pcn-can-write') === '1';
 export const outbox = username && canWrite ? new Outbox(username) : null;
 export const syncClient = outbox ? new SyncClient(outbox, username, {appVersion: meta('pcn-version')}) : null;
+// The agency's recent records, kept on the tablet for the pages that must work offline.
+export const recordCopy = outbox ? new RecordCopy(username) : null;
 
 // Pages with unsaved input register here so an update never reloads under the advisor.
 export const unsaved = new Set();
@@ -70,6 +74,10 @@ const formatNumber = (value) => new Intl.NumberFormat(formatLocale).format(value
 export function formatWhen(iso) {
   return new Intl.DateTimeFormat(formatLocale,
     {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
+}
+
+export function formatDay(iso) {
+  return new Intl.DateTimeFormat(formatLocale, {dateStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
 }
 
 // Changes come in bursts (a batch of 500 filed, another tab saving): one render for a burst.
@@ -133,6 +141,8 @@ window.addEventListener('beforeinstallprompt', (event) => {
   }, {once: true});
 });
 
+const PULL_DELAY_MS = 2000;
+
 // --- start ------------------------------------------------------------------------------------
 
 export async function requestBackgroundSync() {
@@ -159,5 +169,13 @@ if (syncClient) {
   window.addEventListener('offline', renderStatus);
   document.querySelector('#sync-status .sync-now')?.addEventListener('click', () => syncClient.run({reset: true}));
   renderStatus();
+  // A pull after every push that went through (at start, on `online`, after a save, on the
+  // retry timer); it runs beside the pushes, never holding their lock, with its own timeouts.
+  // The page's own requests go first (a first-use form waits for the reference data, the
+  // offline pages need its labels): the pull starts a moment later, after the reference.
+  syncClient.addEventListener('finished', (event) => {
+    if (event.detail !== 'done' && event.detail !== 'nothing') return;
+    setTimeout(() => refreshReference().finally(() => recordCopy.pull()), PULL_DELAY_MS);
+  });
   syncClient.run();
 }

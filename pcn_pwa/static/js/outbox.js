@@ -26,12 +26,15 @@ export class Outbox {
     this.channel?.postMessage({type: 'changed'});
   }
 
-  /** Save a record on the device first (a new one, or a fixed one under the same id). */
+  /** Save a record on the device first: a new one, a fixed one under the same id, or a change
+   *  to a record of the server made from its version ``baseVersion``. A change still unsent
+   *  keeps the version it started from, so that the server can tell if it moved meanwhile. */
   async save(id, data, baseVersion = 0) {
     const now = new Date().toISOString();
     const existing = await this.store.get(id);
+    const unsent = existing && existing.state !== 'synced';
     await this.store.put({
-      id, data, base_version: existing ? existing.base_version : baseVersion, state: 'pending',
+      id, data, base_version: unsent ? existing.base_version : baseVersion, state: 'pending',
       saved_at: existing ? existing.saved_at : now, updated_at: now, errors: null, message: null,
       server_data: null, server_version: null, attempts: 0,
     });

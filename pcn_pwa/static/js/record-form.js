@@ -3,7 +3,7 @@
 // record is checked with the server's rules and saved on the tablet first, then synced.
 // Without this script the whole form shows and posts to the server, which judges it.
 
-import {askPersistentStorage, outbox, requestBackgroundSync, syncClient, unsaved} from './app.js';
+import {askPersistentStorage, outbox, recordCopy, requestBackgroundSync, syncClient, unsaved} from './app.js';
 import {cachedReference, refreshReference} from './reference.js';
 import {cardTools, Judge} from './rules.js';
 import {t} from './strings.js';
@@ -177,7 +177,10 @@ function fill(data) {
     else element.value = value ?? field.empty ?? '';
   });
   const b = data.beneficiary || {};
-  const moment = typeof data.occurred_at === 'string' ? data.occurred_at : '';
+  // In Nouméa's clock (UTC+11 all year), whatever offset the record was written with.
+  const written = typeof data.occurred_at === 'string' ? data.occurred_at : '';
+  const moment = Number.isFinite(Date.parse(written))
+    ? new Date(Date.parse(written) + 11 * 3600 * 1000).toISOString() : written;
   form.elements.occurred_date.value = moment.slice(0, 10);
   form.elements.occurred_time.value = moment.slice(11, 16);
   const presets = Array.from(form.querySelectorAll('input[name="duration"]'), (input) => input.value);
@@ -189,9 +192,16 @@ function fill(data) {
   update();
 }
 
+// Offline, the service worker opens this form for a record's edit (/accompagnements/<id>/modifier):
+// the record comes from the device, and the change goes to the outbox with the version it
+// started from (``baseVersion``), so that a change made meanwhile on the server is a conflict.
+const EDIT_PATH = /^\/accompagnements\/([0-9a-f-]{36})\/modifier\/?$/i;
+const editId = form?.dataset.offline === 'new' ? (window.location.pathname.match(EDIT_PATH)?.[1].toLowerCase() || null) : null;
+let baseVersion = 0;
+
 // The id of the record this form is filling: kept until the save is confirmed, so a second
 // tap (or a tap after a reload of this draft) writes over the same record, never a new one.
-let recordId = draftId || crypto.randomUUID();
+let recordId = draftId || editId || crypto.randomUUID();
 let saving = false;
 
 function setBusy(busy) {
@@ -228,13 +238,19 @@ async function saveOnDevice(event) {
     }
     clearErrors();
     try {
-      await outbox.save(recordId, data);
+      await outbox.save(recordId, data, baseVersion);
     } catch (error) {  // storage full or refused: say so, keep what was typed
       showErrors({});
       form.querySelector('.form-errors.js-errors').textContent = t('not_saved_device');
       return;
     }
     if (draftId) { window.location.assign('/synchronisation'); return; }
+    if (editId) {  // the record's page shows the version now waiting on the tablet
+      unsaved.delete(form);
+      await requestBackgroundSync();
+      window.location.assign(`/accompagnements/${editId}`);
+      return;
+    }
     recordId = crypto.randomUUID();
     unsaved.delete(form);
     confirmSaved(card);
@@ -248,6 +264,39 @@ async function saveOnDevice(event) {
   syncClient.run({reset: true});
 }
 
+function note(text, kind = 'info') {
+  const paragraph = document.createElement('p');
+  paragraph.className = `flash flash-${kind}`;
+  paragraph.setAttribute('role', 'status');
+  paragraph.textContent = text;
+  form.before(paragraph);
+}
+
+/** The record to edit as the advisor last saw it: their unsent change, else the newer of what
+ *  the tablet sent and the agency's copy; and the version that change starts from. */
+async function openEdit() {
+  const heading = t('edit_title');
+  document.querySelector('h1').textContent = heading;
+  document.title = `${heading} · PCN`;
+  document.querySelector('.form-shortcuts')?.remove();
+  form.elements.new_card?.closest('.field')?.remove();
+  const [waiting, copied] = await Promise.all([outbox.get(editId), recordCopy.get(editId)]);
+  const unsent = waiting && waiting.state !== 'synced' ? waiting : null;
+  const sent = waiting && !unsent && (!copied || waiting.base_version > copied.version) ? waiting : null;
+  const source = unsent || sent || copied;
+  if (!source) {
+    form.hidden = true;
+    note(t('edit_missing'), 'error');
+    return;
+  }
+  baseVersion = unsent || sent ? source.base_version : source.version;
+  note(t('edit_on_device'));
+  form.dataset.agency = source.data.agency;
+  if (form.elements.agency) form.elements.agency.value = source.data.agency;
+  fill(source.data);
+  if (unsent?.errors) showErrors(unsent.errors);
+}
+
 if (form) {
   form.addEventListener('change', update);
   form.addEventListener('input', () => unsaved.add(form));
@@ -255,6 +304,7 @@ if (form) {
   if (form.dataset.offline === 'new' && outbox) {
     form.addEventListener('submit', saveOnDevice);
     refreshReference();
+    if (editId) openEdit();
     if (draftId) {
       outbox.get(draftId).then((record) => {
         if (!record) return;

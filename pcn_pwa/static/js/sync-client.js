@@ -100,6 +100,8 @@ export class SyncClient extends EventTarget {
         this.again = false;
         outcome = await locked();
       } while (this.again && (outcome === 'done' || outcome === 'nothing'));
+      // Heard by the page, which then pulls the agency's records (record-copy.js).
+      this.dispatchEvent(new CustomEvent('finished', {detail: outcome}));
       return outcome;
     })().finally(() => { this.turn = null; });
     return this.turn;

@@ -2,6 +2,8 @@
 // the messages of a record to fix, and the device's storage.
 
 import {outbox, renderStatus, syncClient} from './app.js';
+import {cachedReference} from './reference.js';
+import {compareTable, summary, vocabulary} from './record-view.js';
 import {t} from './strings.js';
 
 const list = document.getElementById('outbox-list');
@@ -10,35 +12,6 @@ const template = document.getElementById('outbox-item');
 function when(iso) {
   return new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en' : 'fr-NC',
     {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
-}
-
-function table(mine, theirs) {
-  const keys = [...new Set([...Object.keys(mine || {}), ...Object.keys(theirs || {})])].sort();
-  const node = document.createElement('table');
-  node.className = 'compare';
-  const head = node.createTHead().insertRow();
-  ['', t('mine'), t('theirs')].forEach((text) => {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = text;
-    head.append(th);
-  });
-  const body = node.createTBody();
-  keys.forEach((key) => {
-    const left = JSON.stringify(mine?.[key] ?? null);
-    const right = JSON.stringify(theirs?.[key] ?? null);
-    const row = body.insertRow();
-    if (left !== right) row.className = 'differs';
-    const th = document.createElement('th');
-    th.scope = 'row';
-    th.textContent = key;
-    row.append(th);
-    [left, right].forEach((text) => { row.insertCell().textContent = text; });
-  });
-  const wrap = document.createElement('div');
-  wrap.className = 'table-wrap';
-  wrap.append(node);
-  return wrap;
 }
 
 function button(label, action, primary = false) {
@@ -56,6 +29,7 @@ function button(label, action, primary = false) {
 
 async function render() {
   const records = (await outbox.all()).sort((a, b) => b.saved_at.localeCompare(a.saved_at));
+  const words = vocabulary(await cachedReference());
   list.replaceChildren();
   const empty = document.getElementById('outbox-empty');
   empty.hidden = records.length > 0;
@@ -65,7 +39,7 @@ async function render() {
     item.dataset.id = record.id;
     item.dataset.state = record.state;
     item.querySelector('.when').textContent = record.data?.occurred_at ? when(record.data.occurred_at) : '';
-    item.querySelector('.what').textContent = record.data?.kind || '';
+    item.querySelector('.what').textContent = record.data ? summary(record.data, words) : '';
     item.querySelector('.state').textContent = t(`state_${record.state}`);
     const detail = item.querySelector('.outbox-detail');
     if (record.state === 'invalid') {
@@ -87,7 +61,9 @@ async function render() {
       message.textContent = record.message || '';
       detail.append(message);
     } else if (record.state === 'conflict') {
-      detail.append(table(record.data, record.server_data),
+      // Both versions side by side, in words, as the online edit shows them: nothing is
+      // dropped until the advisor picks one.
+      detail.append(compareTable(record.data, record.server_data, words),
         button(t('keep_mine'), () => outbox.keepMine(record.id), true),
         button(t('keep_theirs'), () => outbox.keepTheirs(record.id)));
     }
