@@ -302,7 +302,13 @@ def run_database(kind: str, count: int, seed: int, tmp: str, exports: bool, keep
                 year_params = urllib.parse.urlencode(queries["stats_all_s"])
                 for extension in ("csv", "xlsx"):
                     log(f"[{kind}] downloading the records as {extension.upper()}")
-                    measured = download(client, f"/api/v1/exports/accompaniments.{extension}?{year_params}", master)
+                    try:
+                        measured = download(client, f"/api/v1/exports/accompaniments.{extension}?{year_params}",
+                                            master)
+                    except OSError as error:  # a timeout: said in the report, the other figures kept
+                        log(f"[{kind}]   {extension.upper()} download failed: {error!r}")
+                        result[f"{extension}_error"] = repr(error)
+                        continue
                     for key, value in measured.items():
                         result[f"{extension}_{key}"] = value
         return result
