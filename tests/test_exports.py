@@ -130,3 +130,93 @@ def test_records_come_in_pages_without_loss_or_repeat(client, signed_in, make_us
     assert [row[3] for row in rows] == ["2026-03-01 08:00"] + ["2026-03-02 09:00"] * 3 + ["2026-03-03 08:00"]
     sheet = openpyxl.load_workbook(io.BytesIO(download(client, "accompaniments.xlsx", **MARCH).data)).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [row[0] for row in rows]
+
+
+def calamine_rows(data: bytes, sheet: int = 0) -> list[list]:
+    """The rows as Rust's calamine reads them: a second reader, stricter about the zip than openpyxl."""
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(sheet).to_python()
+
+
+def test_the_records_workbook_reads_the_same_in_a_second_reader(client, signed_in, march):
+    signed_in("coordinator")
+    data = download(client, "accompaniments.xlsx", **MARCH).data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Accompagnements"] and book.active.freeze_panes == "A2"
+    mine = [list(row) for row in book.active.iter_rows(values_only=True)]
+    theirs = calamine_rows(data)
+    assert len(theirs) == len(mine) > 1
+    for one, other in zip(mine, theirs):
+        assert [("" if v is None else v) for v in one] == other
+
+
+def rows_counted(count, seen):
+    """``count`` rows of text that does not compress away, noting how many were taken."""
+    import random
+
+    generator = random.Random(count)
+    for number in range(count):
+        seen.append(number)
+        yield [number, "".join(generator.choice("abcdefghijklmnopqrstuvwxyzéà ") for _ in range(60)),
+               datetime(2026, 3, 1, 9, number % 60)]
+
+
+def test_a_large_workbook_starts_leaving_before_its_last_row_is_read():
+    """The zip is streamed around XlsxWriter's rows: bytes go out while rows are still being read,
+    and what arrives in pieces is a whole workbook."""
+    from pcn_pwa.figures.streamed_xlsx import stream_table
+
+    seen = []
+    chunks = stream_table("Lignes", ["n", "texte", "quand"], rows_counted(5000, seen))
+    first = next(chunks)
+    assert first.startswith(b"PK") and seen == []  # the response starts before any row is read
+    sizes = []
+    for chunk in chunks:
+        sizes.append((len(seen), len(chunk)))
+    assert sum(1 for taken, size in sizes if taken < 2500 and size) >= 3
+    data = first + b"".join(chunk for chunk in stream_table("Lignes", ["n", "texte", "quand"],
+                                                            rows_counted(5000, [])))[len(first):]
+    rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0] == ("n", "texte", "quand") and len(rows) == 5001
+    assert [row[0] for row in rows[1:]] == list(range(5000))
+    assert rows[4000][2] == datetime(2026, 3, 1, 9, 3999 % 60)
+    assert calamine_rows(data)[4000][1] == rows[4000][1]
+
+
+def test_a_table_longer_than_a_sheet_goes_on_in_the_next_sheets_each_with_its_header():
+    from pcn_pwa.figures.streamed_xlsx import stream_table
+
+    data = b"".join(stream_table("Accompagnements", ["n", "texte", "quand"], rows_counted(10, []),
+                                 rows_per_sheet=4))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Accompagnements", "Accompagnements (2)", "Accompagnements (3)",
+                               "Accompagnements (4)"]
+    numbers = []
+    for sheet in book.worksheets:
+        header, *rows = sheet.iter_rows(values_only=True)
+        assert header == ("n", "texte", "quand") and sheet.freeze_panes == "A2" and len(rows) <= 3
+        numbers += [row[0] for row in rows]
+    assert numbers == list(range(10))
+    assert [calamine_rows(data, index)[-1][0] for index in range(4)] == [2, 5, 8, 9]
+
+
+def test_an_empty_scope_gives_the_header_alone(client, signed_in, march):
+    signed_in("coordinator")
+    response = download(client, "accompaniments.xlsx", **{"from": "2025-01-01", "to": "2025-01-31"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 and rows[0][0] == "id" and calamine_rows(response.data)[0][0] == "id"
+
+
+def test_an_abandoned_download_leaves_no_file_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    from pcn_pwa.figures.streamed_xlsx import stream_table
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    chunks = stream_table("Lignes", ["n", "texte", "quand"], rows_counted(3000, []))
+    next(chunks), next(chunks)
+    assert list(tmp_path.iterdir())  # the layout and XlsxWriter's files are being written there
+    chunks.close()  # the person closed the tab
+    assert list(tmp_path.iterdir()) == []

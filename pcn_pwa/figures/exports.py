@@ -2,8 +2,9 @@
 figures of /api/v1/stats as XLSX.
 
 Records are read in pages of ``PAGE`` (keyset on the local time and id, oldest first), so the
-server's memory does not grow with their number: the CSV is streamed as it is written; the
-XLSX is written by XlsxWriter in constant-memory mode to a temporary file, then streamed.
+server's memory does not grow with their number: both downloads of records leave as they are
+written (the XLSX's zip is streamed around XlsxWriter's rows: ``streamed_xlsx``). The figures'
+workbook is small: written to a temporary file, then sent.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..i18n import _, display_timezone
 from ..models import Accompaniment
 from ..accompaniments.tally import DIMENSIONS, link_codes
 from .counting import scope_conditions
+from . import streamed_xlsx
 from .scope import Scope
 
 PAGE = 1000
@@ -109,26 +111,6 @@ def csv_chunks(scope: Scope):
     yield buffer.getvalue().encode("utf-8")
 
 
-def _workbook(path: str):
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_urls": False, "strings_to_numbers": False})
-    return workbook, workbook.add_format({"bold": True}), workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-
-
-def _write_row(sheet, number: int, values, date_format) -> None:
-    for column, value in enumerate(values):
-        if value is None:
-            continue
-        if isinstance(value, datetime):
-            sheet.write_datetime(number, column, value, date_format)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            sheet.write_number(number, column, value)
-        else:
-            sheet.write_string(number, column, protect(str(value)))
-
-
 def _file_chunks(path: str):
     """The file's bytes, then the file is gone."""
     try:
@@ -146,31 +128,24 @@ def _temporary_path() -> str:
 
 
 def records_xlsx(scope: Scope):
-    """The records in one sheet, header frozen, dates as dates and numbers as numbers."""
-    path = _temporary_path()
-    workbook, bold, date_format = _workbook(path)
-    sheet = workbook.add_worksheet(_("Accompagnements")[:31])
-    sheet.freeze_panes(1, 0)
-    for column, title in enumerate(header()):
-        sheet.write_string(0, column, protect(title), bold)
-    for number, row in enumerate(record_rows(scope), 1):
-        _write_row(sheet, number, row, date_format)
-    workbook.close()
-    return _file_chunks(path)
+    """The records in a sheet, header frozen, dates as dates and numbers as numbers; sent as it
+    is written."""
+    return streamed_xlsx.stream_table(_("Accompagnements"), header(), record_rows(scope), protect=protect)
 
 
 def stats_xlsx(answer: dict):
     """The figures of /api/v1/stats: filters and totals, then one sheet per breakdown, then the
     series. Hidden small cells are left empty and marked."""
     path = _temporary_path()
-    workbook, bold, date_format = _workbook(path)
+    workbook, formats = streamed_xlsx.new_workbook(path)
     hidden = _("masqué (moins de 5)")
 
     def table(sheet, titles, rows):
         for column, title in enumerate(titles):
-            sheet.write_string(0, column, str(title), bold)
+            sheet.write_string(0, column, str(title), formats["bold"])
         for number, values in enumerate(rows, 1):
-            _write_row(sheet, number, values, date_format)
+            streamed_xlsx.write_row(sheet, number, [protect(v) if isinstance(v, str) else v for v in values],
+                                    formats)
 
     summary = workbook.add_worksheet(_("Chiffres")[:31])
     filters, totals, progress = answer["filters"], answer["totals"], answer["autonomy_progress"]
