@@ -72,10 +72,13 @@ REPEAT = 5
 
 
 def prepare(database_url: str, password: str) -> None:
+    _flask(database_url, [(["db", "upgrade"], None), (["seed"], None),
+                          (["users", "create", WRITER, "--role", "advisor", "--agency", "TADINE"], password + "\n"),
+                          (["users", "create", READER, "--role", "coordinator"], password + "\n")])
+
+
+def _flask(database_url: str, steps) -> None:
     env = app_env(database_url)
-    steps = [(["db", "upgrade"], None), (["seed"], None),
-             (["users", "create", WRITER, "--role", "advisor", "--agency", "TADINE"], password + "\n"),
-             (["users", "create", READER, "--role", "coordinator"], password + "\n")]
     for command, stdin in steps:
         done = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, input=stdin,
                               capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
@@ -263,7 +266,8 @@ def run_database(kind: str, count: int, seed: int, tmp: str, exports: bool, keep
     year_start = datetime(year, 1, 1, tzinfo=NOUMEA).astimezone(timezone.utc)
     with fresh_database(kind, keep if kind == "sqlite" and keep else tmp, f"figures-{count}-{seed}") as url:
         if keep and kind == "sqlite" and _records_in(url) == count:
-            log(f"[{kind}] using the {count:,} records kept in {url}")
+            log(f"[{kind}] using the {count:,} records kept in {url} (migrated to this commit's schema)")
+            _flask(url, [(["db", "upgrade"], None)])
             written_s = float("nan")
             _set_password(url, password)
         else:

@@ -66,6 +66,8 @@ def _random_data(rng: random.Random, reference: Reference) -> dict:
             data["redirected_to"] = rng.choice(list(vocab.REDIRECT_PLACES))
         if rng.random() < 0.5:
             beneficiary["card"] = rng.choice(CARDS)
+    elif rng.random() < 0.3:  # a card's visit that states no autonomy: counted, not followed
+        beneficiary["card"] = rng.choice(CARDS)
     data["beneficiary"] = {key: value for key, value in beneficiary.items() if value is not None}
     return {key: value for key, value in data.items() if value is not None}
 

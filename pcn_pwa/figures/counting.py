@@ -4,7 +4,8 @@ The counts come from the tallies the write path keeps (accompaniments/tally.py):
 months from the month rows, the days at the edges of a period from the day rows, and, when
 a kind or partner filter leaves no day row to read, those edge days counted from the records
 with the very function that made the tallies. Follow-up cards (a distinct count, first against
-last autonomy) are counted from the records by the database, on an index made for it.
+last autonomy) are counted from the records by the database, in one pass over an index made
+for it.
 """
 
 from __future__ import annotations
@@ -111,38 +112,50 @@ def tallied(scope: Scope) -> Sum:
     return counted
 
 
+CARD_INDEX = "ix_accompaniment_card_figures"
+
+
 def card_figures(scope: Scope) -> tuple[int, dict]:
     """Distinct follow-up cards in scope, and their autonomy progress (first against last).
 
-    Each card's first and last autonomy come out of one GROUP BY pass over the cards' index:
-    on PostgreSQL as ordered aggregates; on SQLite as the smallest and largest of the text
-    ``occurred_at || id || autonomy`` (fixed widths: 26 characters of UTC time, 32 of id), the
-    autonomy cut back out of it. A window function over the same rows took four times as long.
+    One GROUP BY pass over the cards' partial covering index gives, per card, its first and last
+    stated autonomy and how many of its records state one: on PostgreSQL as ordered aggregates;
+    on SQLite as the smallest and largest of the text ``occurred_at || id || autonomy`` (fixed
+    widths: 26 characters of UTC time, 32 of id), the autonomy cut back out of it. SQLite is told
+    to read that index: at a million records its planner preferred the (agency, time) index and
+    the table, 8 times slower for the year, and slower for every scope measured (one agency, one
+    quarter, one partner included: docs/PERFORMANCE.md). A window function took four times as long.
     """
-    conditions = [*scope_conditions(scope), Accompaniment.card.isnot(None)]
-    cards = db.session.scalar(sa.select(sa.func.count(sa.distinct(Accompaniment.card))).where(*conditions))
+    stated = Accompaniment.autonomy.isnot(None)
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
+        from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
         def at(order):
-            return sa.func.array_agg(aggregate_order_by(Accompaniment.autonomy, *order))[1]
+            ordered = sa.func.array_agg(aggregate_order_by(Accompaniment.autonomy, *order)).filter(stated)
+            return sa.type_coerce(ordered, ARRAY(sa.Text))[1]
 
         first = at((Accompaniment.occurred_at, Accompaniment.id))
         last = at((Accompaniment.occurred_at.desc(), Accompaniment.id.desc()))
     else:
-        key = (sa.cast(Accompaniment.occurred_at, sa.Text).op("||")(sa.cast(Accompaniment.id, sa.Text))
-               .op("||")(Accompaniment.autonomy))
-        first, last = sa.func.substr(sa.func.min(key), _SQLITE_AUTONOMY_AT), sa.func.substr(
-            sa.func.max(key), _SQLITE_AUTONOMY_AT)
-    per_card = (sa.select(first.label("first"), last.label("last"))
-                .where(*conditions, Accompaniment.autonomy.isnot(None))
-                .group_by(Accompaniment.card).having(sa.func.count() >= 2).subquery())
-    counts = {"up": 0, "same": 0, "down": 0}
-    for first_code, last_code, number in db.session.execute(
-            sa.select(per_card.c.first, per_card.c.last, sa.func.count()).group_by(per_card.c.first, per_card.c.last)):
-        before, after = AUTONOMY_ORDER.index(first_code), AUTONOMY_ORDER.index(last_code)
-        counts["up" if after > before else "down" if after < before else "same"] += number
-    return cards or 0, {"cards": sum(counts.values()), **counts}
+        key = sa.case((stated, sa.cast(Accompaniment.occurred_at, sa.Text).op("||")(
+            sa.cast(Accompaniment.id, sa.Text)).op("||")(Accompaniment.autonomy)))
+        first, last = (sa.func.substr(sa.func.min(key), _SQLITE_AUTONOMY_AT),
+                       sa.func.substr(sa.func.max(key), _SQLITE_AUTONOMY_AT))
+    per_card = (sa.select(first.label("first"), last.label("last"),
+                          sa.func.count(Accompaniment.autonomy).label("stated"))
+                .where(*scope_conditions(scope), Accompaniment.card.isnot(None))
+                .with_hint(Accompaniment, f"INDEXED BY {CARD_INDEX}", "sqlite")
+                .group_by(Accompaniment.card).subquery())
+    followed = per_card.c.stated >= 2
+    cards, counts = 0, {"up": 0, "same": 0, "down": 0}
+    for first_code, last_code, is_followed, number in db.session.execute(
+            sa.select(per_card.c.first, per_card.c.last, followed, sa.func.count())
+            .group_by(per_card.c.first, per_card.c.last, followed)):
+        cards += number
+        if is_followed:
+            before, after = AUTONOMY_ORDER.index(first_code), AUTONOMY_ORDER.index(last_code)
+            counts["up" if after > before else "down" if after < before else "same"] += number
+    return cards, {"cards": sum(counts.values()), **counts}
 
 
 _SQLITE_AUTONOMY_AT = len("2026-03-01 22:41:07.250000") + 32 + 1
