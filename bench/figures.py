@@ -203,28 +203,37 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _rss_mb(pid: int) -> float:
+MEMORY = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file"}
+
+
+def _memory_mb(pid: int) -> dict[str, float]:
+    """A process's resident memory in MB: all of it (``rss``), its own (``anon``: heap, stacks)
+    and the file pages mapped in it (``file``: with SQLite, the database read through mmap)."""
+    found = dict.fromkeys(MEMORY.values(), 0.0)
     try:
         with open(f"/proc/{pid}/status") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+                name = line.split(maxsplit=1)[0]
+                if name in MEMORY:
+                    found[MEMORY[name]] = int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return found
 
 
 def download(client: Client, path: str, master_pid: int) -> dict:
     """Stream ``path``: first byte, whole time, bytes, and the largest RSS growth of a worker."""
     workers = _children(master_pid)
-    before = {pid: _rss_mb(pid) for pid in workers}
-    peak = dict(before)
+    before = {pid: _memory_mb(pid) for pid in workers}
+    peak = {pid: dict(memory) for pid, memory in before.items()}
     done = threading.Event()
 
     def sample():
         while not done.is_set():
             for pid in workers:
-                peak[pid] = max(peak[pid], _rss_mb(pid))
+                now = _memory_mb(pid)
+                for kind, value in now.items():
+                    peak[pid][kind] = max(peak[pid][kind], value)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -241,8 +250,9 @@ def download(client: Client, path: str, master_pid: int) -> dict:
     finally:
         done.set()
         sampler.join()
-    return {"first_byte_s": first_byte, "total_s": time.perf_counter() - started, "bytes": size,
-            "rss_growth_mb": max(peak[pid] - before[pid] for pid in workers)}
+    growth = {f"{kind}_growth_mb": max(peak[pid][kind] - before[pid][kind] for pid in workers)
+              for kind in MEMORY.values()}
+    return {"first_byte_s": first_byte, "total_s": time.perf_counter() - started, "bytes": size, **growth}
 
 
 # --------------------------------------------------------------------------- one database kind
@@ -346,14 +356,16 @@ def report(runs: list[dict]) -> str:
             f"| {run['stats_filtered_s'] / scan:.2f} | {run['stats_default_s']:.3f} "
             f"| {run['stats_default_s'] / scan:.2f} | {run['cpu_ref_ms']:.2f} |")
     if any("csv_total_s" in run for run in runs):
-        lines += ["", "| database | export | first byte s | whole s | MB | worker RSS growth MB |",
-                  "|---|---|---:|---:|---:|---:|"]
+        lines += ["", "| database | export | first byte s | whole s | MB | worker RSS growth MB "
+                  "| of which own (anon) MB | of which file pages MB |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|"]
         for run in runs:
             for extension in ("csv", "xlsx"):
                 if f"{extension}_total_s" in run:
                     lines.append(f"| {run['database']} | {extension.upper()} | {run[extension + '_first_byte_s']:.2f} "
                                  f"| {run[extension + '_total_s']:.1f} | {run[extension + '_bytes'] / 1e6:.1f} "
-                                 f"| {run[extension + '_rss_growth_mb']:.1f} |")
+                                 f"| {run[extension + '_rss_growth_mb']:.1f} | {run[extension + '_anon_growth_mb']:.1f} "
+                                 f"| {run[extension + '_file_growth_mb']:.1f} |")
     verdicts = []
     for run in runs:
         for name in ("stats_all_s", "stats_filtered_s"):

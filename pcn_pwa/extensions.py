@@ -5,6 +5,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -25,3 +26,19 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+@compiles(sa.Table, "sqlite")
+def _sqlite_table_with_index_hint(table, compiler, **kw):
+    """Let ``select(...).with_hint(table, "INDEXED BY ix_…", "sqlite")`` reach SQLite, whose
+    SQLAlchemy dialect drops table hints. Used where SQLite's planner, at a million records,
+    picked the (agency, time) index and sorted or read the table, when an index made for the
+    query answers it without (the follow-up cards, a download's pages: docs/PERFORMANCE.md)."""
+    text = compiler.visit_table(table, **kw)
+    hint = (kw.get("fromhints") or {}).get(table)
+    return f"{text} {hint}" if hint and kw.get("asfrom") else text
+
+
+def indexed_by(query: sa.Select, table: sa.Table, index: str) -> sa.Select:
+    """``query`` reading ``table`` through ``index`` on SQLite (other databases plan alone)."""
+    return query.with_hint(table, f"INDEXED BY {index}", "sqlite")

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ..accompaniments import tally
 from ..accompaniments import vocabulary as vocab
 from ..accompaniments.tally import DIMENSIONS, NONE, Sum, Tally
-from ..extensions import db
+from ..extensions import db, indexed_by
 from ..i18n import N_, gettext
 from ..models import (Accompaniment, Agency, Commune, FigureTally, Partner, Procedure, Topic,
                       accompaniment_partner)
@@ -141,11 +141,10 @@ def card_figures(scope: Scope) -> tuple[int, dict]:
             sa.cast(Accompaniment.id, sa.Text)).op("||")(Accompaniment.autonomy)))
         first, last = (sa.func.substr(sa.func.min(key), _SQLITE_AUTONOMY_AT),
                        sa.func.substr(sa.func.max(key), _SQLITE_AUTONOMY_AT))
-    per_card = (sa.select(first.label("first"), last.label("last"),
-                          sa.func.count(Accompaniment.autonomy).label("stated"))
-                .where(*scope_conditions(scope), Accompaniment.card.isnot(None))
-                .with_hint(Accompaniment, f"INDEXED BY {CARD_INDEX}", "sqlite")
-                .group_by(Accompaniment.card).subquery())
+    per_card = indexed_by(sa.select(first.label("first"), last.label("last"),
+                                    sa.func.count(Accompaniment.autonomy).label("stated"))
+                          .where(*scope_conditions(scope), Accompaniment.card.isnot(None))
+                          .group_by(Accompaniment.card), Accompaniment.__table__, CARD_INDEX).subquery()
     followed = per_card.c.stated >= 2
     cards, counts = 0, {"up": 0, "same": 0, "down": 0}
     for first_code, last_code, is_followed, number in db.session.execute(

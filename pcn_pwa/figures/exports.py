@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from ..accompaniments import cards, fields
 from ..accompaniments.display import FIELD_LABELS, code_label
-from ..extensions import db
+from ..extensions import db, indexed_by
 from ..i18n import _, display_timezone
 from ..models import Accompaniment
 from ..accompaniments.tally import DIMENSIONS, link_codes
@@ -29,6 +29,9 @@ from . import streamed_xlsx
 from .scope import Scope
 
 PAGE = 1000
+# Pages read in time order from this index: SQLite's planner, at a million records, took the
+# (agency, time) index and sorted the rest of the period at every page (5.8 s a page).
+TIME_INDEX = "ix_accompaniment_occurred_id"
 # Every field of a record but the notes, which never leave the server.
 EXPORTED = [field.path for field in fields.FIELDS if field.exported]
 # What a spreadsheet would take for the start of a formula (formula injection).
@@ -72,7 +75,8 @@ def record_rows(scope: Scope):
     connection = db.session.connection()
     after = None
     while True:
-        query = sa.select(table).where(*conditions).order_by(table.c.occurred_at, table.c.id).limit(PAGE)
+        query = indexed_by(sa.select(table).where(*conditions).order_by(table.c.occurred_at, table.c.id)
+                           .limit(PAGE), table, TIME_INDEX)
         if after is not None:
             query = query.where(sa.tuple_(table.c.occurred_at, table.c.id) > after)
         page = connection.execute(query).all()
