@@ -100,5 +100,5 @@ def test_a_hostile_catalogue_cannot_hide_the_menu(own_server, new_context, conso
                                     "visible": True, "inert": False}
     advisor.click("nav.app-nav >> text=[test] Nouvel")
     advisor.wait_for_url(own_server.url + "/accompagnements/nouveau")
-    advisor.wait_for_timeout(100)  # deliver the console events of the last page
+    advisor.wait_for_function("() => document.readyState === 'complete'")  # and its console events delivered
     assert console_errors == []
