@@ -52,8 +52,15 @@ browser:  ## the browser the real-browser tests drive (Debian's Chromium), and a
 		echo "Installing axe-core $(AXE_VERSION) for the accessibility tests (npm)…"; \
 		npm install --no-save --no-package-lock --no-audit --no-fund --silent axe-core@$(AXE_VERSION); }
 
+.PHONY: nginx
+nginx:  ## nginx, which tests/test_deploy.py runs in front of gunicorn with docs/deploy/nginx.conf
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		echo "Installing nginx for the deployment test (apt-get)…"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
+
 .PHONY: test
-test: catalogues browser  ## the whole suite (TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL)
+test: catalogues browser nginx  ## the whole suite (TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: clean

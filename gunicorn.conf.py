@@ -3,7 +3,11 @@
 Command-line options (bind, workers) still win over this file.
 """
 
+import ctypes
 import gc
+import os
+import signal
+import sys
 
 # Threaded workers: a request is served by one of a worker's threads while the worker itself keeps
 # telling the master it is alive. With the default sync workers one thread served everything, so
@@ -14,6 +18,26 @@ threads = 8
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def post_fork(server, worker):
+    """A worker dies with its master (Linux): killed outright when the master is.
+
+    Workers otherwise notice a dead master only at their next loop (about a second), then finish
+    what is in flight for up to ``graceful_timeout``, still holding the listening socket: a master
+    killed with SIGKILL left workers serving and the port taken, and the restart failed. A master
+    that dies this way is not a graceful stop anyway (that is SIGTERM, which still drains).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        server.log.warning("prctl(PR_SET_PDEATHSIG) failed: %s", os.strerror(ctypes.get_errno()))
+    elif os.getppid() != server.pid:  # the master died before the line above
+        os._exit(1)
 
 
 def post_worker_init(worker):

@@ -51,8 +51,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("WTF_CSRF_TIME_LIMIT", 8 * 3600)),
         # Failed sign-ins: "memory://" for one process, "redis://host:6379/0" across workers.
         "RATELIMIT_STORAGE_URL": os.environ.get("RATELIMIT_STORAGE_URL", "memory://"),
-        "LOGIN_LIMIT_PER_USER": os.environ.get("LOGIN_LIMIT_PER_USER", "5/15minute"),
+        # Sign-in tries (auth/throttle.py): a username from one address, then waits; an address
+        # across usernames; a username from addresses where it never signed in, then one try per
+        # LOGIN_BACKOFF_PER_USER.
+        "LOGIN_LIMIT_PER_USER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_USER_ADDRESS", "5/15minute"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20/15minute"),
+        "LOGIN_LIMIT_PER_USER": os.environ.get("LOGIN_LIMIT_PER_USER", "10/15minute"),
+        "LOGIN_BACKOFF_PER_USER": os.environ.get("LOGIN_BACKOFF_PER_USER", "1/minute"),
         # Number of reverse proxies in front of gunicorn whose X-Forwarded-* we trust.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         # A push: at most this many records and bytes (counted before and after gzip).

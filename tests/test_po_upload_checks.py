@@ -121,9 +121,12 @@ def test_only_c_escapes_are_read(template, escape):
 
 
 def test_octal_and_hex_escapes_give_bytes_of_the_charset(template):
-    data = (CORPUS / "syntax_bad_escape.po").read_bytes().replace(rb"\q", rb'\101\x41 \303\xab \"\\')
+    data = (CORPUS / "syntax_bad_escape.po").read_bytes().replace(rb"\q", rb'\101\x41 \303\xab \t\\')
     report = check_upload(data, "dhv", template)
-    assert report.messages == [Message(None, "Se connecter", None, ('[test] AA ë "\\',))]
+    assert report.messages == [Message(None, "Se connecter", None, ('[test] AA ë \t\\',))]
+    # ``\"`` is read too (the check then refuses a quote the msgid does not have).
+    data = (CORPUS / "syntax_bad_escape.po").read_bytes().replace(rb"\q", rb'\"')
+    assert "Guillemet droit" in check_upload(data, "dhv", template).refused[0].reason
 
 
 def test_duplicates_are_all_named_with_both_lines(template):
@@ -191,6 +194,11 @@ REFUSED = [
         20: ["Attribut d’évènement ajouté", "onload="],
     }),
     ("markup_attribute_added.po", {11: ["Balisage ajouté", '<a href="/aide" target="_blank">']}),
+    ("markup_quote_added.po", {
+        11: ["Guillemet droit \" ajouté", "fermerait un attribut", "« » ou “ ”"],
+        14: ["Guillemet droit \" ajouté"],
+        20: ["Guillemet droit \" ajouté"],
+    }),
     ("control_character.po", {11: ["Caractère de contrôle", "U+0007"], 17: ["Caractère de contrôle", "U+001B"]}),
 ]
 
@@ -225,6 +233,9 @@ def test_what_passes_next_to_refused_entries_is_kept(template):
         ("[test] 100 % identifiant",)]
     assert [m.strings for m in upload("control_character.po", template).messages] == [
         ("[test] ligne\nsuivante\ttabulation",)]
+    # Typographic quotes, an apostrophe, ``<`` and ``&`` are text: the pages escape them.
+    assert [m.strings for m in upload("markup_quote_added.po", template).messages] == [
+        ("[test] “Mot de passe” l'x <3 &amp; &lt;b&gt;",)]
 
 
 # --- Files accepted ----------------------------------------------------------------------------
@@ -240,7 +251,7 @@ def test_correct_file_is_read_entirely(template):
     assert set(report.messages) == {
         Message(None, "Se connecter", None, (f"[test] {LETTERS} Se connecter",)),
         Message(None, "%(num)s visite", "%(num)s visites", ("[test] %(num)s ʻvisite'",)),
-        Message(None, "%(max)s caractères au plus.", None, ('[test] %(max)s "au plus"\tù',)),
+        Message(None, "%(max)s caractères au plus.", None, ("[test] %(max)s “au plus”\tù",)),
         Message(None, "[modèle de test] Bonjour {name}", None, ("[test] {name} ë",)),
         Message("[test]", "Se connecter", None, ("[test] contexte ō",)),
         Message(None, '[modèle de test] Lire la <a href="/aide">notice</a>', None,

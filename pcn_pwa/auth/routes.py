@@ -43,18 +43,17 @@ def login():
         throttle = current_app.extensions["login_throttle"]
         username = User.normalise_username(form.username.data)
         address = request.remote_addr or "unknown"
-        verdict = throttle.check(username, address)
+        verdict = throttle.attempt(username, address)
         if not verdict.allowed:
             form.form_errors.append(_throttled_message(verdict.retry_after))
             status = 429
         else:
             user = db.session.scalar(sa.select(User).where(User.username == username))
             if user is None or not user.check_password(form.password.data) or not user.active:
-                throttle.record_failure(username, address)
                 form.form_errors.append(_("Identifiant ou mot de passe incorrect."))
                 status = 401
             else:
-                throttle.forget_user(username)
+                throttle.succeeded(username, address)
                 session.clear()
                 session.permanent = True
                 login_user(user)

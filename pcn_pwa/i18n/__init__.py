@@ -18,7 +18,10 @@ from babel import numbers as babel_numbers
 from babel.support import LazyProxy, NullTranslations
 from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms.i18n import get_translations as wtforms_get_translations
+
+from .markup import as_html
 
 SESSION_KEY = "locale"
 
@@ -136,6 +139,15 @@ _ = gettext
 _l = lazy_gettext
 
 
+def _template_gettext(message: str) -> Markup:
+    """``_()`` in templates: the translation as text (Jinja then fills the escaped variables)."""
+    return as_html(get_translations().ugettext(message), message)
+
+
+def _template_ngettext(singular: str, plural: str, num: int) -> Markup:
+    return as_html(get_translations().ungettext(singular, plural, num), singular, plural)
+
+
 def formatting_locale() -> Locale:
     """The CLDR locale for dates and numbers: the language's own, else fr_NC."""
     code = get_locale()
@@ -218,7 +230,8 @@ def init_app(app) -> None:
 
     catalogues.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # Not gettext itself: Jinja would take its answer for safe HTML.
+    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["time"] = format_time

@@ -28,6 +28,7 @@ from itertools import accumulate
 from babel.support import Translations
 
 from . import gettext as _
+from .markup import tags as markup_tags
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_PLURAL_FORMS = 6
@@ -455,7 +456,6 @@ def _declared_plural_forms(fields: _HeaderFields, charset: _Charset) -> tuple[in
 # bounded so that a string of "%(" cannot make the search quadratic.
 _PRINTF = re.compile(r"%(?:%|(?:\([^)]{0,100}\))?[#0+\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa]|)")
 _BRACE = re.compile(r"\{\{|\}\}|\{[^{}\s]*\}")
-_TAG = re.compile(r"<(?:/?[A-Za-z]|[!?])[^>]*>?")
 _SCRIPT_URL = re.compile(r"(?:java|vb)script:")
 _EVENT_ATTRIBUTE = re.compile(r"\bon[a-z]+\s*=", re.IGNORECASE)
 
@@ -507,9 +507,9 @@ def _placeholder_problem(sources: list[str], forms: tuple[str, ...]) -> str | No
     return None
 
 
-def _tags(text: str) -> Counter:
-    """Tags as written, attributes included; an unclosed ``<tag`` runs to the end."""
-    return Counter(_TAG.findall(text))
+def _quotes(text: str) -> Counter:
+    """Straight double quotes, written or as entities (``&quot;``, ``&#34;``)."""
+    return Counter(character for character in html.unescape(text) if character == '"')
 
 
 def _added(find, sources: list[str], forms: tuple[str, ...]) -> str | None:
@@ -527,12 +527,15 @@ def _added(find, sources: list[str], forms: tuple[str, ...]) -> str | None:
 def _markup_problem(sources: list[str], forms: tuple[str, ...]) -> str | None:
     """A translation may not add a tag (or change one's attributes), a script link or an event handler:
     the app shows some messages as HTML, or inside an attribute."""
-    if tags := _added(_tags, sources, forms):
+    if tags := _added(markup_tags, sources, forms):
         return _("Balisage ajouté (interdit dans une traduction) : %(tags)s.", tags=tags)
     if links := _added(_script_urls, sources, forms):
         return _("Lien de script ajouté (interdit dans une traduction) : %(links)s.", links=links)
     if attributes := _added(_event_attributes, sources, forms):
         return _("Attribut d’évènement ajouté (interdit dans une traduction) : %(attributes)s.", attributes=attributes)
+    if _added(_quotes, sources, forms):
+        return _("Guillemet droit \" ajouté (interdit dans une traduction : il fermerait un attribut de la "
+                 "page). Écrivez « » ou “ ” à la place.")
     return None
 
 
