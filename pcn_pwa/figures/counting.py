@@ -38,7 +38,9 @@ OPEN_LISTS = {"topic", "procedure", "commune", "language"}  # only codes with at
 
 def scope_conditions(scope: Scope, *, dates: bool = True) -> list:
     """SQL conditions on ``Accompaniment`` for the records a scope counts."""
-    conditions = [~Accompaniment.deleted, Accompaniment.agency_code.in_(scope.agencies)]
+    conditions = [~Accompaniment.deleted]
+    if not scope.every_agency:
+        conditions.append(Accompaniment.agency_code.in_(scope.agencies))
     if dates:
         first, after = scope.utc_bounds
         conditions += [Accompaniment.occurred_at >= first, Accompaniment.occurred_at < after]

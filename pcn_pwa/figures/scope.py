@@ -39,6 +39,9 @@ class Scope:
     kinds: tuple[str, ...]  # empty: all
     interval: str  # "week" or "month"
     hide_small_cells: bool
+    # ``agencies`` is every agency there is: no record is left out by agency, so the queries of
+    # the records need not test it (at a million records the test was half of the cards' time).
+    every_agency: bool = False
 
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
@@ -110,5 +113,7 @@ def read_scope(args, user: User) -> Scope:
         partners = (user.partner_code,)
     elif user.role not in ("coordinator", "admin"):
         raise ScopeError(403, _("Votre rôle ne permet pas cette action."))
-    return Scope(start=start, end=end, agencies=agencies or tuple(all_agencies), partners=partners, kinds=kinds,
-                 interval=interval, hide_small_cells=user.role == "partner")
+    agencies = agencies or tuple(all_agencies)
+    return Scope(start=start, end=end, agencies=agencies, partners=partners, kinds=kinds,
+                 interval=interval, hide_small_cells=user.role == "partner",
+                 every_agency=set(agencies) == set(all_agencies))
