@@ -20,10 +20,11 @@ figures_cli = AppGroup("figures", help="The figures kept as records are written.
 @figures_cli.command("rebuild")
 def figures_rebuild() -> None:
     """Count every record anew into the figures' tallies (after a restore or a change of zone)."""
-    from .accompaniments import store, tally
+    from .accompaniments import card_summary, store, tally
 
     store.lock_changes()  # no record is written while the tallies are counted again
     counted = tally.rebuild(db.session.connection())
+    card_summary.rebuild(db.session.connection())
     db.session.commit()
     click.echo(f"Counted {counted} records into the figures.")
 

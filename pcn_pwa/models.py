@@ -330,6 +330,20 @@ class FigureTally(db.Model):
     counts: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON: codes of every dimension, days
 
 
+class CardSummary(db.Model):
+    """Each follow-up card over all its records that are not deleted: when it was first and last
+    seen, and its first and last stated autonomy; kept by the one write path
+    (accompaniments/card_summary.py), so a scope that holds a card's whole history reads one row."""
+
+    card: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)
+    visits: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    first_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    last_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    stated: so.Mapped[int] = so.mapped_column(sa.BigInteger)  # records that state an autonomy
+    first_autonomy: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
+    last_autonomy: so.Mapped[Optional[str]] = so.mapped_column(sa.String(24))
+
+
 class ChangeCounter(db.Model):
     """The last change number given out. Writers lock this one row while they write, so change
     numbers are handed out in commit order and a puller can never step past an uncommitted one."""

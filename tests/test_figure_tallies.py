@@ -20,7 +20,7 @@ from pcn_pwa.accompaniments import cards, store
 from pcn_pwa.accompaniments import vocabulary as vocab
 from pcn_pwa.accompaniments.judge import Reference, judge
 from pcn_pwa.extensions import db
-from pcn_pwa.models import (Accompaniment, FigureTally, accompaniment_partner, accompaniment_procedure,
+from pcn_pwa.models import (Accompaniment, CardSummary, FigureTally, accompaniment_partner, accompaniment_procedure,
                             accompaniment_topic)
 
 NOUMEA = ZoneInfo("Pacific/Noumea")
@@ -270,9 +270,11 @@ def test_rebuilding_the_tallies_gives_the_same_rows(app, client, auth, writers, 
         db.session.commit()
 
     def stored():
-        return sorted(tuple(row) for row in db.session.execute(sa.select(FigureTally.__table__)))
+        return (sorted(tuple(row) for row in db.session.execute(sa.select(FigureTally.__table__))),
+                sorted(tuple(row) for row in db.session.execute(sa.select(CardSummary.__table__))))
 
     kept = stored()
+    assert kept[1]  # some cards were written
     done = runner.invoke(args=["figures", "rebuild"])
     assert done.exit_code == 0, done.output
     assert "Counted" in done.output

@@ -23,7 +23,7 @@ from ..models import (
     accompaniment_topic,
     utcnow,
 )
-from . import tally
+from . import card_summary, tally
 from .bulk import insert_many
 
 
@@ -152,7 +152,8 @@ class Writer:
 
     New records go in with bulk inserts, changes through the ORM; ``flush`` hands out the change
     numbers in one block, under the change counter's lock (held until the caller commits),
-    and keeps the figures' tallies: what each record adds, less what a changed one used to add.
+    and keeps the figures' tallies: what each record adds, less what a changed one used to add,
+    and the summary of every follow-up card it touched.
     """
 
     def __init__(self, user: User, *, device_id: uuid.UUID | None = None, now: datetime | None = None):
@@ -160,6 +161,7 @@ class Writer:
         self.new: dict[uuid.UUID, NewRecord] = {}
         self.changed: list[Accompaniment] = []
         self.counted_before: dict[uuid.UUID, tally.Facts | None] = {}  # changed records as stored
+        self.cards: set[str] = set()  # follow-up cards whose summary must be computed again
 
     def create(self, clean: dict, record_id: uuid.UUID | None = None, **details) -> NewRecord:
         """A new record at version 1 (``details``: deleted, client_updated_at, made_at, received_at)."""
@@ -174,6 +176,8 @@ class Writer:
             record.clean = clean or record.clean
         elif record.id not in self.counted_before:
             self.counted_before[record.id] = None if record.deleted else tally.facts_of_record(record, _zone())
+        if isinstance(record, Accompaniment) and record.card:
+            self.cards.add(record.card)  # the card it had: it may lose this record
         if isinstance(record, Accompaniment) and clean is not None:
             record.apply(clean)
         if deleted is not None:
@@ -193,6 +197,8 @@ class Writer:
         for new in self.new.values():
             rows.append(new_row(new, self.user.id, seq, self.device_id, self.now))
             seq += 1
+            if rows[-1].get("card"):
+                self.cards.add(rows[-1]["card"])
             if not new.deleted:
                 changes.add(tally.facts_of_clean(rows[-1], new.clean, zone))
             for table, table_rows in link_rows(new.id, new.clean).items():
@@ -212,8 +218,13 @@ class Writer:
                 changes.add(before, -1)
             if not record.deleted:
                 changes.add(tally.facts_of_record(record, zone))
+            if record.card:
+                self.cards.add(record.card)
         changes.write(db.session.connection())
-        self.new, self.changed = {}, []
+        if self.cards:
+            db.session.flush()  # the summaries are counted from the stored records
+            card_summary.refresh(db.session.connection(), self.cards)
+        self.new, self.changed, self.cards = {}, [], set()
 
 
 def _zone():

@@ -4,8 +4,8 @@ The counts come from the tallies the write path keeps (accompaniments/tally.py):
 months from the month rows, the days at the edges of a period from the day rows, and, when
 a kind or partner filter leaves no day row to read, those edge days counted from the records
 with the very function that made the tallies. Follow-up cards (a distinct count, first against
-last autonomy) are counted from the records by the database, in one pass over an index made
-for it.
+last autonomy) come from the cards' summaries where a card's whole history is in scope, and
+from the records by the database otherwise, in one pass over an index made for it.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from ..accompaniments import tally
+from ..accompaniments import card_summary, tally
 from ..accompaniments import vocabulary as vocab
 from ..accompaniments.tally import DIMENSIONS, NONE, Sum, Tally
-from ..extensions import db, indexed_by
+from ..extensions import db
 from ..i18n import N_, gettext
-from ..models import (Accompaniment, Agency, Commune, FigureTally, Partner, Procedure, Topic,
+from ..models import (Accompaniment, Agency, CardSummary, Commune, FigureTally, Partner, Procedure, Topic,
                       accompaniment_partner)
 from .scope import Scope
 
@@ -114,52 +114,40 @@ def tallied(scope: Scope) -> Sum:
     return counted
 
 
-CARD_INDEX = "ix_accompaniment_card_figures"
-
-
 def card_figures(scope: Scope) -> tuple[int, dict]:
     """Distinct follow-up cards in scope, and their autonomy progress (first against last).
 
-    One GROUP BY pass over the cards' partial covering index gives, per card, its first and last
-    stated autonomy and how many of its records state one: on PostgreSQL as ordered aggregates;
-    on SQLite as the smallest and largest of the text ``occurred_at || id || autonomy`` (fixed
-    widths: 26 characters of UTC time, 32 of id), the autonomy cut back out of it. SQLite is told
-    to read that index: at a million records its planner preferred the (agency, time) index and
-    the table, 8 times slower for the year, and slower for every scope measured (one agency, one
-    quarter, one partner included: docs/PERFORMANCE.md). A window function took four times as long.
+    Without an agency, kind or partner filter, a card whose whole history lies in the period
+    is read from its summary row (accompaniments/card_summary.py); the others, and every card
+    of a filtered scope, from their records in scope in one GROUP BY pass over the cards' index
+    (SQLite is told to read that index: at a million records its planner preferred the (agency,
+    time) index and the table, slower for every scope measured: docs/PERFORMANCE.md).
     """
-    stated = Accompaniment.autonomy.isnot(None)
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
-
-        def at(order):
-            ordered = sa.func.array_agg(aggregate_order_by(Accompaniment.autonomy, *order)).filter(stated)
-            return sa.type_coerce(ordered, ARRAY(sa.Text))[1]
-
-        first = at((Accompaniment.occurred_at, Accompaniment.id))
-        last = at((Accompaniment.occurred_at.desc(), Accompaniment.id.desc()))
-    else:
-        key = sa.case((stated, sa.cast(Accompaniment.occurred_at, sa.Text).op("||")(
-            sa.cast(Accompaniment.id, sa.Text)).op("||")(Accompaniment.autonomy)))
-        first, last = (sa.func.substr(sa.func.min(key), _SQLITE_AUTONOMY_AT),
-                       sa.func.substr(sa.func.max(key), _SQLITE_AUTONOMY_AT))
-    per_card = indexed_by(sa.select(first.label("first"), last.label("last"),
-                                    sa.func.count(Accompaniment.autonomy).label("stated"))
-                          .where(*scope_conditions(scope), Accompaniment.card.isnot(None))
-                          .group_by(Accompaniment.card), Accompaniment.__table__, CARD_INDEX).subquery()
+    connection = db.session.connection()
+    record_conditions = scope_conditions(scope)
+    rows = []
+    if scope.every_agency and not scope.kinds and not scope.partners:
+        summary = CardSummary.__table__.c
+        first, after = scope.utc_bounds
+        inside = sa.and_(summary.first_at >= first, summary.last_at < after)
+        followed = summary.stated >= 2  # one expression in both places (PostgreSQL compares them)
+        rows += connection.execute(
+            sa.select(summary.first_autonomy, summary.last_autonomy, followed, sa.func.count())
+            .where(inside).group_by(summary.first_autonomy, summary.last_autonomy, followed)).all()
+        crossing = sa.select(summary.card).where(summary.first_at < after, summary.last_at >= first, ~inside)
+        record_conditions.append(Accompaniment.card.in_(crossing))
+    per_card = card_summary.per_card(connection, *record_conditions).subquery()
     followed = per_card.c.stated >= 2
+    rows += connection.execute(
+        sa.select(per_card.c.first_autonomy, per_card.c.last_autonomy, followed, sa.func.count())
+        .group_by(per_card.c.first_autonomy, per_card.c.last_autonomy, followed)).all()
     cards, counts = 0, {"up": 0, "same": 0, "down": 0}
-    for first_code, last_code, is_followed, number in db.session.execute(
-            sa.select(per_card.c.first, per_card.c.last, followed, sa.func.count())
-            .group_by(per_card.c.first, per_card.c.last, followed)):
+    for first_code, last_code, is_followed, number in rows:
         cards += number
         if is_followed:
             before, after = AUTONOMY_ORDER.index(first_code), AUTONOMY_ORDER.index(last_code)
             counts["up" if after > before else "down" if after < before else "same"] += number
     return cards, {"cards": sum(counts.values()), **counts}
-
-
-_SQLITE_AUTONOMY_AT = len("2026-03-01 22:41:07.250000") + 32 + 1
 
 
 def closed_lists(scope: Scope) -> dict[str, dict[str, str]]:
