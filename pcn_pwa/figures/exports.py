@@ -14,6 +14,7 @@ import io
 import os
 import tempfile
 from datetime import datetime
+from contextlib import contextmanager
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -69,10 +70,31 @@ def cell(path: str, value, label=code_label):
 
 def record_rows(scope: Scope):
     """``[id, values…]`` of every record in scope, oldest first, a page at a time."""
+    connection = db.session.connection()
+    with _database_file_not_mapped(connection):
+        yield from _pages(connection, scope)
+
+
+@contextmanager
+def _database_file_not_mapped(connection):
+    """On SQLite, read a download's records without memory-mapping the database file: a year
+    read through the map would add up to ``mmap_size`` (256 MB) of the file to the worker's
+    resident memory; read with ``pread``, memory stays at SQLite's bounded page cache."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    mapped = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
+    connection.exec_driver_sql("PRAGMA mmap_size=0")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA mmap_size={int(mapped)}")
+
+
+def _pages(connection, scope: Scope):
     table = Accompaniment.__table__
     conditions = scope_conditions(scope)
     label = lru_cache(maxsize=4096)(code_label)  # the same few hundred codes, row after row
-    connection = db.session.connection()
     after = None
     while True:
         query = indexed_by(sa.select(table).where(*conditions).order_by(table.c.occurred_at, table.c.id)
