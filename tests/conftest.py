@@ -1,13 +1,16 @@
 """Fixtures in the flaskr style: ``app`` (fresh database per test), ``client``, ``runner``, ``auth``."""
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from flask import g, request_started
 from jinja2 import BytecodeCache
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from pcn_pwa import create_app
@@ -15,7 +18,7 @@ from pcn_pwa.extensions import db as _db
 from pcn_pwa.models import User
 from pcn_pwa.seed import seed_reference
 
-from .dbutil import suite_database_url
+from .dbutil import is_postgres, suite_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -89,17 +92,41 @@ def _fresh_request_globals(sender, **extra):
         g.pop(name)
 
 
+@pytest.fixture(scope="session")
+def reference_database(tmp_path_factory):
+    """On SQLite, the models' schema with the reference data, built once: each test's database
+    starts as a copy of it (building it again took a third of a test's time). None on PostgreSQL,
+    where each test builds its schema in the suite's database."""
+    tmp = tmp_path_factory.mktemp("reference")
+    url = suite_database_url(str(tmp))
+    if is_postgres(url):
+        return None
+    app = make_app(tmp)
+    with app.app_context():
+        _db.create_all()
+        seed_reference()
+        _db.session.remove()
+        _db.engine.dispose()
+    return make_url(url).database
+
+
 @pytest.fixture
-def app(tmp_path, app_config):
+def app(tmp_path, app_config, reference_database):
+    if reference_database:
+        with closing(sqlite3.connect(reference_database)) as source, \
+                closing(sqlite3.connect(make_url(suite_database_url(str(tmp_path))).database)) as copy:
+            source.backup(copy)
     app = make_app(tmp_path, **app_config)
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():
-        _db.drop_all()
-        _db.create_all()
-        seed_reference()
+        if not reference_database:
+            _db.drop_all()
+            _db.create_all()
+            seed_reference()
         yield app
         _db.session.remove()
-        _db.drop_all()
+        if not reference_database:
+            _db.drop_all()
         _db.engine.dispose()
 
 
