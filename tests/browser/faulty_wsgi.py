@@ -7,7 +7,7 @@ every worker reads the switch from the JSON file named by PCN_FAULTS_FILE:
     {"mode": "cut" | "lose_answer" | "error_500" | "slow", "remaining": N, "after": K, "salt": S}
 
 applied to the next N pushes (POST /api/v1/sync) once K pushes have gone through normally;
-a "salt" changes /sw-assets.js as a new deployment would.
+a "salt" changes /sw.js as a new deployment would.
 Every push is also counted in the file ("pushes"), so tests can check how many were sent.
 """
 
@@ -50,7 +50,7 @@ class FaultInjector:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == "/sw-assets.js":
+        if environ.get("PATH_INFO") == "/sw.js":
             return self.salted_assets(environ, start_response)
         if environ.get("PATH_INFO") != "/api/v1/sync" or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
@@ -72,15 +72,20 @@ class FaultInjector:
 
 
     def salted_assets(self, environ, start_response):
-        """A "new deployment": /sw-assets.js changes when the test sets "salt" in the file."""
+        """A "new deployment": /sw.js changes when the test sets "salt" in the file (and is
+        then sent whole, never as a 304 of the unsalted script)."""
         with open(FAULTS_FILE) as handle:
             salt = json.loads(handle.read() or "{}").get("salt")
+        if salt:
+            environ = {**environ, "HTTP_ACCEPT_ENCODING": "identity"}
+            environ.pop("HTTP_IF_NONE_MATCH", None)
         captured = {}
         body = b"".join(self.wsgi_app(environ, lambda status, headers, exc_info=None: captured.update(
             status=status, headers=headers)))
         if salt:
             body += f"// deployment {salt}\n".encode()
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        dropped = {"content-length", "etag"} if salt else {"content-length"}
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in dropped]
         start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
         return [body]
 
