@@ -24,9 +24,13 @@ CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def set_security_headers(response):
-    """Add CSP, nosniff, referrer and framing rules unless a view set its own."""
+    """Add CSP, nosniff, referrer and framing rules unless a view set its own. Not on a 304:
+    it has no body, the browser keeps the headers of the answer it already has (RFC 9110,
+    15.4.5), and on a slow link a revalidation is then half its size."""
     from flask import current_app
 
+    if response.status_code == 304:
+        return response
     headers = response.headers
     headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY",
                                                                          CONTENT_SECURITY_POLICY))

@@ -14,7 +14,7 @@ from ..i18n import _, available_locales, get_locale
 from ..i18n.catalogues import strings_digest
 from . import bp
 from .assets import OFFLINE_PAGE, RECORDS_PAGE, SHELL_PAGES
-from .static_build import current_build
+from .static_build import blank_comments, current_build
 from .strings import js_strings, js_strings_url
 
 bp.add_app_template_global(js_strings_url)
@@ -119,10 +119,13 @@ def service_worker():
         source = handle.read()
     written = (f"self.PCN_ASSETS = {json.dumps(assets)};\n"
                f"importScripts({json.dumps(build.worker_sync_url)});")
-    body = source.replace(WORKER_SLOT, written, 1)
+    if WORKER_SLOT not in source:
+        raise RuntimeError(f"static/sw.js lost its line {WORKER_SLOT}")
+    body = blank_comments(source.replace(WORKER_SLOT, written, 1))
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:16])
+    g.compress_best = True
     return response.make_conditional(request)
 
 
