@@ -138,6 +138,21 @@ def test_first_and_repeat_visits_stay_within_their_weight(own_server, proxy, new
     print(repeat_report)
 
     # Downloads, not revalidations: the browser's own update check of /sw.js is a 304.
+    # (c) A deployment that changed one script: the new worker asks for it and for nothing else
+    # (the other files are copied from the older version's cache).
+    state = json.loads(own_server.faults_file.read_text())
+    own_server.faults_file.write_text(json.dumps({**state, "salt": "ab12", "changed": "js/rules.js"}))
+    proxy.reset()
+    page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
+    page.wait_for_selector("#update-banner:not([hidden])", timeout=20000)  # installed, waiting
+    proxy.wait_idle()
+    update = [e for e in proxy.snapshot() if path_of(e) not in DATA + PUSH]
+    update_report = report("update", update)
+    print(update_report)
+    asked = sorted(path_of(e) for e in update)
+    assert len(asked) == 2 and HASHED.search(asked[0]) and asked[0].startswith("/static/js/rules.") \
+        and asked[1] == "/sw.js", update_report
+
     fetched = collections.Counter(f"{e.method} {e.target}" for e in exchanges if e.status != 304)
     twice = [url for url, times in fetched.items() if times > 1]
     assert not twice, f"fetched more than once: {twice}\n{first_report}"
