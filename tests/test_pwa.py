@@ -166,6 +166,14 @@ def test_asset_version_and_names_change_exactly_with_the_content(tmp_path):
     assert second.version != first.version and second.url("css/app.css") != first.url("css/app.css")
     assert second.url("js/idb.js") == first.url("js/idb.js")
     assert os.path.isfile(os.path.join(second.folder, second.names["css/app.css"]))
+    # Past the three newest, a build untouched for a day goes at the next start.
+    older = [tmp_path / "build" / name for name in ("a", "b", "c")]
+    for folder in older:
+        folder.mkdir()
+    os.utime(first.folder, (0, 0))
+    build_static.cache_clear()
+    assert build_static(str(tmp_path / "static"), str(tmp_path / "build")).folder == second.folder
+    assert not os.path.exists(first.folder) and all(folder.is_dir() for folder in older)
     build_static.cache_clear()
 
 

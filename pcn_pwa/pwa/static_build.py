@@ -172,9 +172,28 @@ def build_static(static_folder: str, build_root: str) -> StaticBuild:
                 raise
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
+    _prune(build_root, keep=version)
     imported = frozenset(f"js/{name}" for relative, content in sources.items() if relative.startswith("js/")
                          for name in IMPORT.findall(content.decode("utf-8")))
     return StaticBuild(folder, version, names, imported)
+
+
+# Older builds stay: the three newest, and any made within a day. Workers of the previous
+# deployment may still be serving from theirs (a `flask` command of the new code runs first).
+KEEP_OLD_BUILDS = 3
+KEEP_OLD_BUILDS_SECONDS = 24 * 3600
+
+
+def _prune(build_root: str, keep: str) -> None:
+    """Remove old builds (and abandoned temporary folders), never ``keep``."""
+    import time
+
+    limit = time.time() - KEEP_OLD_BUILDS_SECONDS
+    others = sorted((entry for entry in os.scandir(build_root) if entry.is_dir() and entry.name != keep),
+                    key=lambda entry: entry.stat().st_mtime, reverse=True)
+    for entry in others[KEEP_OLD_BUILDS:]:
+        if entry.stat().st_mtime < limit:
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _headers(headers, path: str, url: str) -> None:
