@@ -158,13 +158,15 @@ def build_static(static_folder: str, build_root: str) -> StaticBuild:
         try:
             compressor = Compressor(quiet=True)
             for relative, content in sources.items():
-                for name in (relative, names[relative]):
-                    path = os.path.join(temporary, name)
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    with open(path, "wb") as handle:
-                        handle.write(content)
-                    if compressor.should_compress(path):
-                        compressor.compress(path)
+                path = os.path.join(temporary, relative)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as handle:
+                    handle.write(content)
+                packed = compressor.compress(path) if compressor.should_compress(path) else []
+                # The hashed name gets the same bytes (compressed once: Brotli 11 is the slow part).
+                hashed = os.path.join(temporary, names[relative])
+                for written in [path, *packed]:
+                    shutil.copyfile(written, hashed + written[len(path):])
             os.chmod(temporary, 0o755)
             os.rename(temporary, folder)
         except OSError:
