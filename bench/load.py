@@ -19,8 +19,9 @@ For each number of devices asked this:
    its own moment to the millisecond, so only a record stored twice can do that), and rows
    nobody acknowledged.
 
-``--sweep`` runs again with twice the devices until p99 passes 1 s (or requests fail), then
-once between the last number that held and the first that did not: the saturation point.
+``--sweep`` runs again with twice the devices until p99 passes 1 s (or anything fails), or with
+half as many until it holds when the first number already failed, then ``--bisect`` times
+between the last number that held and the first that did not: the saturation point.
 
     .venv/bin/python bench/load.py                         # 100 devices, 60 s
     .venv/bin/python bench/load.py --devices 200 --seconds 30
@@ -54,6 +55,7 @@ from sync_ingest import BIN, ROOT, BenchError, log  # noqa: E402
 from pcn_pwa import reference as catalogue  # noqa: E402
 
 TARGET_P99_MS = 1000
+MIN_SWEEP_DEVICES = 5
 PASSWORD_BYTES = 12
 # Every device signs in from 127.0.0.1: the per-address limits would stop the twenty-first.
 GENEROUS_LIMITS = {"LOGIN_LIMIT_PER_USER_ADDRESS": "100000/minute", "LOGIN_LIMIT_PER_ADDRESS": "100000/minute",
@@ -233,7 +235,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=100, help="simulated tablets (default 100; first step of --sweep)")
     parser.add_argument("--seconds", type=int, default=60, help="measured seconds once all signed in (default 60)")
-    parser.add_argument("--sweep", action="store_true", help="double the devices until p99 passes 1 s, then bisect once")
+    parser.add_argument("--sweep", action="store_true", help="double (or halve) the devices to find where p99 passes 1 s, then bisect")
+    parser.add_argument("--bisect", type=int, default=2,
+                        help="sweep steps between the last number that held and the first that did not (default 2)")
     parser.add_argument("--max-devices", type=int, default=3200, help="the sweep stops here (default 3200)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
     parser.add_argument("--spawn-rate", type=float, default=10, help="devices signing in per second (default 10)")
@@ -264,11 +268,18 @@ def main(argv=None) -> int:
         run = measure(args.devices)
         if args.sweep:
             held, failed = (run["devices"], None) if holds(run) else (None, run["devices"])
-            while failed is None and held * 2 <= args.max_devices:
+            while failed is None and held * 2 <= args.max_devices:  # up while it holds
                 failed = None if holds(measure(held * 2)) else held * 2
                 if failed is None:
                     held *= 2
-            if held and failed and failed - held > 50:
+            while held is None and failed // 2 >= MIN_SWEEP_DEVICES:  # down until it holds
+                if holds(measure(failed // 2)):
+                    held = failed // 2
+                else:
+                    failed //= 2
+            for _ in range(args.bisect):  # between the last that held and the first that did not
+                if not held or not failed or failed - held <= max(2, held // 8):
+                    break
                 middle = (held + failed) // 2
                 if holds(measure(middle)):
                     held = middle
@@ -276,7 +287,7 @@ def main(argv=None) -> int:
                     failed = middle
             runs.sort(key=lambda r: r["devices"])
             print(report(runs))
-            print(f"saturation: p99 held ≤ {TARGET_P99_MS} ms up to {held} devices"
+            print(f"saturation: p99 held ≤ {TARGET_P99_MS} ms up to {held or 'no number of'} devices"
                   + (f", passed it at {failed}" if failed else f" (not reached by {args.max_devices})")
                   + f"; {os.cpu_count()} CPUs")
         else:
