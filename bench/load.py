@@ -174,7 +174,8 @@ def run_once(devices: int, args) -> dict:
             accounts = accounts_for(devices, args.accounts_per_agency)
             create_accounts(url, accounts, password)
             (tmp / "accounts.json").write_text(json.dumps({"password": password, "accounts": accounts}))
-            with bench.gunicorn(url, args.workers, tmp / "gunicorn.log", env=GENEROUS_LIMITS) as base_url:
+            settings = {**GENEROUS_LIMITS, **({"GUNICORN_CMD_ARGS": f"--threads {args.threads}"} if args.threads else {})}
+            with bench.gunicorn(url, args.workers, tmp / "gunicorn.log", env=settings) as base_url:
                 load_before = load_average()
                 log(f"[{devices} devices] Locust: signing in at {args.spawn_rate}/s, then {args.seconds} s "
                     f"measured (load average {load_before})")
@@ -191,7 +192,7 @@ def run_once(devices: int, args) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
     figures = result["figures"]
     sync_names = [name for name in ("me", "push", "pull") if name in figures["by_name"]]
-    return {"devices": devices, "accounts": len(accounts), "workers": args.workers, "seconds": figures["seconds"],
+    return {"devices": devices, "accounts": len(accounts), "workers": args.workers, "threads": args.threads, "seconds": figures["seconds"],
             "total": figures["total"], "by_name": {n: figures["by_name"][n] for n in sync_names},
             "errors": figures["errors"], "statuses": result["statuses"], "pulled": result["pulled"],
             "outbox_left": result["outbox_left"], "created_in_window": figures["created_in_window"], "unfinished_syncs": figures.get("unfinished_syncs", 0),
@@ -240,6 +241,7 @@ def parse_args(argv=None):
                         help="sweep steps between the last number that held and the first that did not (default 2)")
     parser.add_argument("--max-devices", type=int, default=3200, help="the sweep stops here (default 3200)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     parser.add_argument("--spawn-rate", type=float, default=10, help="devices signing in per second (default 10)")
     parser.add_argument("--accounts-per-agency", type=int, default=20,
                         help="advisor accounts per agency at most; more devices share them (default 20)")
