@@ -88,8 +88,8 @@ def create_accounts(database_url: str, accounts: list[tuple[str, str]], password
 
 
 def cpu_ticks() -> dict[str, int]:
-    """CPU ticks used so far by gunicorn, PostgreSQL, everything else alive now, and the whole
-    machine (``machine``: the busy time of every CPU, from /proc/stat)."""
+    """CPU ticks used so far by gunicorn, PostgreSQL and the whole machine (``machine``: the busy
+    time of every CPU, from /proc/stat, which also counts processes that came and went)."""
     processes = bench._processes()
     ours = {os.getpid()}
     grew = True
@@ -100,16 +100,14 @@ def cpu_ticks() -> dict[str, int]:
                 ours.add(pid)
                 grew = True
     ticks = Counter()
-    with open("/proc/stat") as f:  # the whole machine, processes that came and went included
-        user, nice, system, idle, iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
     ticks["machine"] = user + nice + system + irq + softirq + steal
     for pid, (name, _parent, used) in processes.items():
         if name.startswith("postgres"):
             ticks["postgresql"] += used
-        elif pid in ours:
-            ticks["locust" if "locust" in name else "gunicorn" if pid != os.getpid() else "driver"] += used
-        else:
-            ticks["others"] += used
+        elif pid in ours and pid != os.getpid():
+            ticks["gunicorn"] += used  # Locust's own CPU is taken from getrusage once it has ended
     return ticks
 
 
