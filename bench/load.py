@@ -222,7 +222,7 @@ def report(runs: list[dict]) -> str:
     out = ["| " + " | ".join(c.rjust(w) for c, w in zip(row, widths)) + " |" for row in lines]
     out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     notes = ["req/s and percentiles: every request of the measured window (me, push, pull), Locust's figures; "
-             "records/s: records acknowledged created within the window (a device makes 4 a second); cores: CPU used by each party over the whole run, sign-ins included; machine: every CPU's busy time "
+             "records/s: records acknowledged created within the window (a device makes 4 a second); cores: CPU used by each party over the whole run, sign-ins included (pg: every PostgreSQL backend on the server, other databases too); machine: every CPU's busy time "
              f"(of {os.cpu_count()}), other engineers' work included"]
     for r in runs:
         if r["errors"] or r["statuses"]:
