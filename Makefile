@@ -63,6 +63,19 @@ nginx:  ## nginx, which tests/test_deploy.py runs in front of gunicorn with docs
 test: catalogues browser nginx  ## the whole suite (TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks (docs/PERFORMANCE.md). Locust comes from the `bench` extra, installed on first use.
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+.PHONY: load
+load: catalogues $(BIN)/.bench-installed  ## 100 tablets syncing for 60 s against gunicorn on PostgreSQL (LOAD_ARGS=--sweep)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+.PHONY: lighthouse
+lighthouse: catalogues browser  ## Lighthouse 12, mobile, on the sign-in page, the record form and the dashboard
+	bench/lighthouse.sh
+
 .PHONY: clean
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
