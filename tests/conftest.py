@@ -18,7 +18,7 @@ from pcn_pwa.extensions import db as _db
 from pcn_pwa.models import User
 from pcn_pwa.seed import seed_reference
 
-from .dbutil import is_postgres, suite_database_url
+from .dbutil import drop_worker_databases, is_postgres, suite_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -33,16 +33,24 @@ def cheap_password_hash(password: str = PASSWORD) -> str:
     return generate_password_hash(password, TEST_HASH_METHOD)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogues():
-    """Compile the shipped catalogues once, as ``make`` does (the .mo files are not committed)."""
+def pytest_configure(config):
+    """Compile the shipped catalogues once, as ``make`` does (the .mo files are not committed):
+    in the process that runs the tests, or the one that starts the xdist workers, never in
+    each worker (they would write the same files while others read them)."""
+    if hasattr(config, "workerinput"):
+        return
     done = subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "translations"), "--use-fuzzy"],
         check=False,
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 0, f"the shipped catalogues do not compile:\n{done.stdout}\n{done.stderr}"
+    if done.returncode:
+        raise pytest.UsageError(f"the shipped catalogues do not compile:\n{done.stdout}\n{done.stderr}")
+
+
+def pytest_sessionfinish(session):
+    drop_worker_databases()
 
 
 class _CompiledTemplates(BytecodeCache):

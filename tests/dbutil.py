@@ -12,11 +12,44 @@ from pcn_pwa.config import normalise_database_url
 
 
 def suite_database_url(tmp_dir: str) -> str:
-    """The database the suite runs on: ``TEST_DATABASE_URL`` (PostgreSQL in CI), else SQLite."""
+    """The database the suite runs on: ``TEST_DATABASE_URL`` (PostgreSQL in CI), else SQLite.
+
+    With several pytest-xdist workers, each works in a PostgreSQL database of its own, named after
+    the suite's with the worker's id (tests build their schema in it: they would clash)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return "sqlite:///" + os.path.join(tmp_dir, "test.sqlite3")
+    if not url:
+        return "sqlite:///" + os.path.join(tmp_dir, "test.sqlite3")
+    url = normalise_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and is_postgres(url):
+        url = _worker_database(url, worker)
+    return url
+
+
+_worker_databases: dict[str, str] = {}
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The URL of this worker's own database, created (empty) on first use."""
+    if url not in _worker_databases:
+        name = f"{make_url(url).database}_{worker}"
+        admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        _worker_databases[url] = make_url(url).set(database=name).render_as_string(hide_password=False)
+    return _worker_databases[url]
+
+
+def drop_worker_databases() -> None:
+    """At the end of a worker's run: its own databases go."""
+    for base, own in _worker_databases.items():
+        admin = sa.create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(own).database}" WITH (FORCE)'))
+        admin.dispose()
+    _worker_databases.clear()
 
 
 def is_postgres(url: str) -> bool:
