@@ -38,7 +38,8 @@ def users():
 
 
 def _language_or_404(code: str) -> Language:
-    language = db.session.get(Language, code)
+    # No code holds a NUL, and PostgreSQL refuses one in a query (a 500): not found.
+    language = None if "\x00" in code else db.session.get(Language, code)
     if language is None:
         abort(404)
     return language

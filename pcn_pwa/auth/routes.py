@@ -48,7 +48,9 @@ def login():
             form.form_errors.append(_throttled_message(verdict.retry_after))
             status = 429
         else:
-            user = db.session.scalar(sa.select(User).where(User.username == username))
+            # No account holds a NUL (PostgreSQL refuses it in any query: it was a 500 there).
+            user = None if "\x00" in username else db.session.scalar(
+                sa.select(User).where(User.username == username))
             if user is None or not user.check_password(form.password.data) or not user.active:
                 form.form_errors.append(_("Identifiant ou mot de passe incorrect."))
                 status = 401
