@@ -82,3 +82,23 @@ def test_the_list_ignores_an_unknown_agency_filter_and_says_so(client, signed_in
     assert response.status_code == 200
     assert "Agence de filtre inconnue : elle est ignorée." in page_text(response)
     assert f"/accompagnements/{saved.id}" in page_text(response)
+
+
+def test_an_upload_named_with_a_nul_is_kept_without_it(client, signed_in):
+    """The file's name is stored as sent: with a NUL, a 500 on PostgreSQL."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    from pcn_pwa.models import Catalogue
+
+    from .route_world import CORPUS
+
+    signed_in("admin")
+    upload = FileStorage(io.BytesIO((CORPUS / "accepted_dhv.po").read_bytes()), "dhv\x00\x1b.po")
+    boundary, body = encode_multipart({"po_file": upload})
+    response = client.post("/admin/langues/dhv/catalogues", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 302
+    assert db.session.query(Catalogue.filename).scalar() == "dhv.po"

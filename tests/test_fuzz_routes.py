@@ -260,8 +260,8 @@ NASTY = ["²\x00", "9" * 40]
 
 def test_every_parameter_of_every_route_takes_the_nasty_values(world):
     """Not left to chance: each parameter and path segment alone gets each of NASTY, sent by
-    the user who reaches the most (an admin; nobody on a public route); a push gets 50,000
-    nested arrays. Every fault is listed at once."""
+    the user who reaches the most (an admin; nobody on a public route); so does an uploaded
+    file's name; a push gets 50,000 nested arrays. Every fault is listed at once."""
     faults = []
     for rule, method in _routes(world.app):
         view = world.app.view_functions[rule.endpoint]
@@ -281,6 +281,11 @@ def test_every_parameter_of_every_route_takes_the_nasty_values(world):
                 for value in NASTY:
                     url = fill_real(world, rule, **{name: encode(value)})
                     faults.append(fault(world, rule, method, who, url, {"data": {}} if method == "POST" else {}))
+    upload = next(world.app.url_map.iter_rules("admin.upload_catalogue"))
+    for value in NASTY:
+        boundary, body = encode_multipart({"po_file": FileStorage(io.BytesIO(b"msgid \"\""), value)})
+        faults.append(fault(world, upload, "POST", "admin", fill_real(world, upload),
+                            {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}))
     deep = "[" * 50_000 + "]" * 50_000
     for body in ('{"records": %s}' % deep, '{"records": [{"id": "%s", "data": %s}]}' % (uuid.uuid4(), deep)):
         faults.append(fault(world, next(world.app.url_map.iter_rules("api.sync")), "POST", "advisor_a",
