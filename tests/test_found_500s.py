@@ -102,3 +102,11 @@ def test_an_upload_named_with_a_nul_is_kept_without_it(client, signed_in):
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 302
     assert db.session.query(Catalogue.filename).scalar() == "dhv.po"
+
+
+@pytest.mark.parametrize("suffix", ["", "/messages.po"])
+def test_a_catalogue_number_past_a_database_integer_is_not_found(client, signed_in, suffix):
+    """<int:catalogue_id> takes any digits; PostgreSQL refused 2**31 in the query (found by the fuzzing)."""
+    signed_in("admin")
+    assert client.get(f"/admin/langues/dhv/catalogues/{2 ** 31}{suffix}").status_code == 404
+    assert client.post(f"/admin/langues/dhv/catalogues/{10 ** 40}/publier").status_code == 404
