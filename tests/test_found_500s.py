@@ -110,3 +110,13 @@ def test_a_catalogue_number_past_a_database_integer_is_not_found(client, signed_
     signed_in("admin")
     assert client.get(f"/admin/langues/dhv/catalogues/{2 ** 31}{suffix}").status_code == 404
     assert client.post(f"/admin/langues/dhv/catalogues/{10 ** 40}/publier").status_code == 404
+
+
+@pytest.mark.parametrize("target", ["/%0A", "/%0D%0ASet-Cookie:%20x=1", "/%7F"])
+def test_a_way_back_with_a_line_end_goes_home(client, signed_in, target):
+    """``next`` went into the Location header, where Werkzeug refuses a line end: a 500."""
+    response = client.post("/langue", data=f"locale=fr&next={target}", content_type="application/x-www-form-urlencoded")
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+    signed_in("advisor")
+    response = client.get(f"/login?next={target}")
+    assert (response.status_code, response.headers["Location"]) == (302, "/")

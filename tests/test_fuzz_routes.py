@@ -259,8 +259,9 @@ BASE_FORM = {"auth.login": {"username": "admin", "password": "pas le bon"}, "rec
              "records.restore": {"version": "999999"},
              "admin.languages": {"code": "zz", "native_name": "Zz", "french_name": "zz"}}
 
-# The values of the issue's 500s, together: a digit int() refuses, a NUL; and a number past any integer.
-NASTY = ["²\x00", "9" * 40]
+# The values of the issue's 500s, together: a digit int() refuses, a NUL, a line end; the same as a
+# path of this site (what ``next`` follows); and a number past any integer.
+NASTY = ["²\x00\n", "/²\x00\r\n", "9" * 40]
 
 
 def test_every_parameter_of_every_route_takes_the_nasty_values(world):

@@ -15,8 +15,9 @@ from .forms import LoginForm
 
 
 def safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a page of this site, never to another host."""
-    if target:
+    """Only follow ``next`` to a page of this site, never to another host, and never with a
+    control character (a line end in the Location header was a 500)."""
+    if target and not any(ord(char) < 32 or ord(char) == 127 for char in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
