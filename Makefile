@@ -20,7 +20,7 @@ install: $(BIN)/.installed
 
 .PHONY: catalogues
 catalogues: install  ## compile translations/*/LC_MESSAGES/messages.po into .mo
-	@$(BIN)/flask translate compile 2>&1 | grep -v "^$$\|SECRET_KEY\|app.config.update" || true
+	@PYTHONWARNINGS="ignore:SECRET_KEY is not set" $(BIN)/flask translate compile
 
 .PHONY: extract
 extract: install  ## refresh translations/messages.pot from the code and templates
@@ -62,6 +62,19 @@ nginx:  ## nginx, which tests/test_deploy.py runs in front of gunicorn with docs
 .PHONY: test
 test: catalogues browser nginx  ## the whole suite (TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (docs/PERFORMANCE.md). Locust comes from the `bench` extra, installed on first use.
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+.PHONY: load
+load: catalogues $(BIN)/.bench-installed  ## 100 tablets syncing for 60 s against gunicorn on PostgreSQL (LOAD_ARGS=--sweep)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+.PHONY: lighthouse
+lighthouse: catalogues browser  ## Lighthouse 12, mobile, on the sign-in page, the record form and the dashboard
+	bench/lighthouse.sh
 
 .PHONY: clean
 clean:

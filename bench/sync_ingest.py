@@ -184,8 +184,8 @@ WORKSHOPS = ["Se protéger des arnaques", "Premiers pas sur la tablette", "Envoy
 DURATIONS = [5, 15, 30, 45, 60, 90, 120]
 
 
-def make_data(rng: random.Random, now: datetime) -> dict:
-    """One valid accompaniment of TADINE, as a tablet would send it, varied by ``rng``."""
+def make_data(rng: random.Random, now: datetime, agency: str = AGENCY) -> dict:
+    """One valid accompaniment of ``agency``, as a tablet would send it, varied by ``rng``."""
     partners = [code for code, _name in catalogue.PARTNERS]
     procedures_of = {}
     for code, partner, _label in catalogue.PROCEDURES:
@@ -196,7 +196,8 @@ def make_data(rng: random.Random, now: datetime) -> dict:
     kind = rng.choices(["individual", "quick_help", "free_access", "workshop"], weights=[55, 20, 12, 13])[0]
     moment = now - timedelta(days=rng.uniform(0, 14), minutes=rng.randrange(0, 600))
     moment = moment.astimezone(NOUMEA).replace(second=0, microsecond=0)
-    data = {"agency": AGENCY, "kind": kind, "occurred_at": moment.isoformat()}
+    data = {"agency": agency, "kind": kind, "occurred_at": moment.isoformat()}
+    home = next(commune for code, _name, commune, _province in catalogue.AGENCIES if code == agency)
     beneficiary = {
         "age_band": rng.choice(list(vocab.AGE_BANDS)),
         "gender": rng.choice(list(vocab.GENDERS)),
@@ -205,7 +206,7 @@ def make_data(rng: random.Random, now: datetime) -> dict:
         "returning": rng.random() < 0.4,
     }
     if rng.random() < 0.8:
-        beneficiary["commune"] = rng.choice(["98815"] * 6 + communes)  # mostly Maré
+        beneficiary["commune"] = rng.choice([home] * 6 + communes)  # mostly the agency's own
     if rng.random() < 0.5:
         beneficiary["language"] = rng.choice(["fr", "fr", "nen", "dhv", "other"])
     if kind == "individual":
@@ -284,12 +285,12 @@ def is_postgres(url: str) -> bool:
 
 
 @contextmanager
-def fresh_database(kind: str, tmp_dir: str, label: str):
+def fresh_database(kind: str, tmp_dir: str, label: str, prefix: str = "pcn_bench"):
     """A new empty database of ``kind`` (its URL), dropped afterwards whatever happens."""
     if kind == "sqlite":
         yield "sqlite:///" + os.path.join(tmp_dir, f"{label}.sqlite3")
         return
-    name = f"pcn_bench_{label}_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{label}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -370,15 +371,16 @@ def opener(jar: http.cookiejar.CookieJar | None = None) -> urllib.request.Opener
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int, log_path: Path):
-    """The app served as deployed; stopped (TERM, then KILL) on the way out."""
+def gunicorn(database_url: str, workers: int, log_path: Path, env: dict | None = None):
+    """The app served as deployed (``env``: settings added to the app's); stopped (TERM, then
+    KILL) on the way out."""
     port = free_port()
     url = f"http://{HOST}:{port}"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"{HOST}:{port}",
              "--graceful-timeout", "10", "wsgi:app"],
-            cwd=ROOT, env=app_env(database_url), stdout=subprocess.DEVNULL, stderr=log,
+            cwd=ROOT, env={**app_env(database_url), **(env or {})}, stdout=subprocess.DEVNULL, stderr=log,
         )
     try:
         plain = opener()

@@ -29,14 +29,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.before_request(protect_request)
 
-    from . import errors, i18n, labels, navigation, security
+    from . import compression, errors, i18n, labels, navigation, security
     from .auth import throttle
+    from .pwa import static_build
 
     i18n.init_app(app)
     navigation.init_app(app)
     labels.init_app(app)
     errors.init_app(app)
-    security.init_app(app)
+    from .pwa.routes import SessionInterface
+
+    app.session_interface = SessionInterface()
+    build = static_build.init_app(app)
+    security.init_app(app, script_sources=(build.import_map_csp_source,))
+    compression.init_app(app)
     throttle.init_app(app)
 
     from .admin import bp as admin_bp

@@ -123,10 +123,11 @@ def _pybabel(*args: str) -> None:
     from babel.messages.frontend import CommandLineInterface
 
     try:
-        CommandLineInterface().run(["pybabel", *args])
+        code = CommandLineInterface().run(["pybabel", *args])  # compile returns 1 on errors
     except SystemExit as exit_:
-        if exit_.code:
-            raise click.exceptions.Exit(exit_.code) from None
+        code = exit_.code
+    if code:
+        raise click.exceptions.Exit(code if isinstance(code, int) else 1)
 
 
 def _translations_dir() -> str:

@@ -70,6 +70,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "TRANSLATIONS_DIR",
             os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations"),
         ),
+        # Where the hashed, compressed static files are built at start-up (pwa/static_build.py);
+        # by default <instance>/static. A cache: deleting it only costs a rebuild.
+        "STATIC_BUILD_DIR": os.environ.get("STATIC_BUILD_DIR"),
         "TESTING": False,
     }
     config.update(overrides)

@@ -1,10 +1,12 @@
 """HTTP security headers on every answer."""
 
-# No inline script, no on…= handler, ever: script-src 'self' is what makes that a rule.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
+
+def content_security_policy(script_sources: tuple[str, ...] = ()) -> str:
+    """The policy. No inline script, no on…= handler, ever: script-src 'self' is what makes that
+    a rule; ``script_sources`` are hashes of the one inline script allowed (the import map)."""
+    return "; ".join([
         "default-src 'self'",
-        "script-src 'self'",
+        " ".join(("script-src 'self'", *script_sources)),
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
@@ -15,14 +17,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
-    ]
-)
+    ])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def set_security_headers(response):
-    """Add CSP, nosniff, referrer and framing rules unless a view set its own."""
+    """Add CSP, nosniff, referrer and framing rules unless a view set its own. Not on a 304:
+    it has no body, the browser keeps the headers of the answer it already has (RFC 9110,
+    15.4.5), and on a slow link a revalidation is then half its size."""
+    from flask import current_app
+
+    if response.status_code == 304:
+        return response
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY",
+                                                                         CONTENT_SECURITY_POLICY))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
@@ -30,7 +41,8 @@ def set_security_headers(response):
     return response
 
 
-def init_app(app) -> None:
+def init_app(app, script_sources: tuple[str, ...] = ()) -> None:
+    app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(script_sources)
     app.after_request(set_security_headers)
     if app.config["SESSION_COOKIE_SECURE"]:
         # Production behind HTTPS: tell browsers never to come back over plain HTTP.

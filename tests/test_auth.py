@@ -9,7 +9,7 @@ import pytest
 from pcn_pwa.extensions import db
 from pcn_pwa.models import User
 
-from .conftest import PASSWORD, make_app
+from .conftest import PASSWORD, cheap_password_hash, make_app
 
 
 def test_login_page_renders_in_french(client):
@@ -161,7 +161,7 @@ def test_limit_is_shared_across_workers_through_redis(tmp_path, app):
     worker_a, worker_b = make_app(tmp_path, **config), make_app(tmp_path, **config)
     username = f"redis-{uuid.uuid4().hex[:8]}"
     user = User(username=username, display_name="R", role="coordinator")
-    user.set_password(PASSWORD)
+    user.password_hash = cheap_password_hash()
     db.session.add(user)
     db.session.commit()
     try:

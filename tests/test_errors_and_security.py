@@ -62,7 +62,7 @@ def test_crash_on_a_page_is_a_page(crashing_app, client, path):
     assert "Une erreur est survenue sur le serveur" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/login", "/api/v1/me", "/no-such-page", "/static/css/app.css"])
+@pytest.mark.parametrize("path", ["/login", "/api/v1/me", "/no-such-page", "/sw.js"])
 def test_security_headers_everywhere(client, path):
     with client.get(path) as response:
         headers = response.headers
@@ -73,6 +73,15 @@ def test_security_headers_everywhere(client, path):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/static/css/app.css", "/static/js/app.js"])
+def test_static_files_are_never_sniffed(client, path):
+    """Scripts and styles come from WhiteNoise: no CSP of their own (it applies to documents and
+    workers), but never read as another type."""
+    with client.get(path) as response:
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize("app_config", [{"SESSION_COOKIE_SECURE": True}])

@@ -251,9 +251,9 @@ def _coordinator(writers):
     from pcn_pwa.models import User
 
     user = User(username="coordinator-check", display_name="Coordination", role="coordinator")
-    from .conftest import PASSWORD
+    from .conftest import cheap_password_hash
 
-    user.set_password(PASSWORD)
+    user.password_hash = cheap_password_hash()
     db.session.add(user)
     db.session.commit()
     return user.username

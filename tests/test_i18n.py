@@ -139,3 +139,16 @@ def test_update_and_compile_keep_a_declared_plural_rule_for_a_code_cldr_lacks(ap
         compiled = gettext.GNUTranslations(handle)
     for count, form in expected.items():
         assert compiled.ngettext("%(num)s visite", "%(num)s visites", count) == forms[form]
+
+
+def test_compile_fails_when_a_catalogue_has_an_error(app, runner, tmp_path):
+    """`make catalogues` (and so `make run` and `make test`) stops on a broken catalogue instead
+    of going on with it (pybabel returns its error code rather than raising it)."""
+    translations = tmp_path / "translations"
+    (translations / "en" / "LC_MESSAGES").mkdir(parents=True)
+    (translations / "en" / "LC_MESSAGES" / "messages.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, python-format\nmsgid "%(count)s visites"\nmsgstr "%(nombre)s visits"\n', encoding="utf-8")
+    app.config["TRANSLATIONS_DIR"] = str(translations)
+    result = runner.invoke(args=["translate", "compile"])
+    assert result.exit_code != 0

@@ -1,5 +1,8 @@
 """The installable app's server side: manifest, service worker and its asset list, offline and sync pages."""
 
+import base64
+import gzip
+import hashlib
 import html
 import json
 import os
@@ -8,13 +11,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import brotli
 import pytest
 
 from pcn_pwa.extensions import db
 from pcn_pwa.i18n import catalogues
 from pcn_pwa.models import Language
-from pcn_pwa.pwa.assets import static_assets
-from pcn_pwa.pwa.worker_bundle import BundleError, _rewrite
+from pcn_pwa.pwa.static_build import blank_comments, build_static
+from pcn_pwa.pwa.worker_bundle import WORKER_MODULES, BundleError, _rewrite
 
 ACCEPTED_DHV = (Path(__file__).parent / "po_corpus" / "accepted_dhv.po").read_bytes()
 
@@ -35,34 +39,86 @@ def test_manifest_makes_the_app_installable(client, signed_in):
             assert image.status_code == 200 and image.mimetype == "image/png"
 
 
-def test_every_page_links_the_manifest_and_loads_the_app_script(client):
+def worker_assets(client) -> dict:
+    """The precache list and version written into /sw.js."""
+    body = client.get("/sw.js").get_data(as_text=True)
+    return json.loads(re.search(r"^self\.PCN_ASSETS = (.*);$", body, re.M)[1])
+
+
+def test_every_page_links_the_manifest_and_loads_the_app_script_by_its_hashed_name(client, app):
     page = client.get("/login").get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
-    assert '<script type="module" src="/static/js/app.js">' in page
+    assert re.search(r'<script type="module" src="/static/js/app\.[0-9a-f]{10}\.js">', page)
+    assert re.search(r'<link rel="stylesheet" href="/static/css/app\.[0-9a-f]{10}\.css">', page)
 
 
-def test_service_worker_is_served_at_the_root_and_never_cached(client):
+def test_the_import_map_sends_imported_modules_to_their_hashed_names_and_is_allowed_by_the_csp(client):
+    with client.get("/login") as response:
+        page = response.get_data(as_text=True)
+        csp = response.headers["Content-Security-Policy"]
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", page, re.S)
+    assert [attributes for attributes, _ in inline] == [' type="importmap"']
+    imports = json.loads(inline[0][1])["imports"]
+    assert re.fullmatch(r"/static/js/outbox\.[0-9a-f]{10}\.js", imports["/static/js/outbox.js"])
+    assert "/static/js/record-form.js" not in imports  # an entry script, named by its hashed src
+    digest = base64.b64encode(hashlib.sha256(inline[0][1].encode()).digest()).decode()
+    assert f"script-src 'self' 'sha256-{digest}'" in csp and "unsafe-inline" not in csp
+    for plain, hashed in imports.items():
+        with client.get(hashed) as module, client.get(plain) as original:
+            assert module.status_code == 200 and module.data == original.data, plain
+
+
+def test_hashed_files_are_kept_a_year_and_plain_names_are_revalidated(client):
+    hashed = worker_assets(client)["files"][0]
+    with client.get(hashed) as response:
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "ETag" not in response.headers and response.headers["X-Content-Type-Options"] == "nosniff"
+    with client.get("/static/css/app.css") as response:
+        assert response.headers["Cache-Control"] == "max-age=0, public" and "ETag" in response.headers
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_static_files_come_precompressed(client, encoding):
+    hashed = next(url for url in worker_assets(client)["files"] if url.endswith(".js"))
+    with client.get(hashed, headers={"Accept-Encoding": encoding}) as packed, client.get(hashed) as plain:
+        assert packed.headers["Content-Encoding"] == encoding and packed.headers["Vary"] == "Accept-Encoding"
+        data = brotli.decompress(packed.data) if encoding == "br" else gzip.decompress(packed.data)
+        assert data == plain.data and len(packed.data) < len(plain.data) / 2
+
+
+def test_served_scripts_lose_whole_line_comments_only_and_keep_their_line_numbers():
+    source = "// a comment\nconst a = `\n// kept: in a template\n`;\n/* a block\n * on lines\n */\nlet b = 1; // kept\n"
+    served = blank_comments(source)
+    assert served == "\nconst a = `\n// kept: in a template\n`;\n\n\n\nlet b = 1; // kept\n"
+
+
+def test_service_worker_is_served_at_the_root_never_cached_and_revalidated_by_its_etag(client):
     with client.get("/sw.js") as response:
         assert response.status_code == 200
         assert response.mimetype == "text/javascript"
         assert response.headers["Cache-Control"] == "no-cache"
-        assert b"importScripts('/sw-assets.js', '/sw-sync.js')" in response.data
+        etag = response.headers["ETag"]
+    with client.get("/sw.js", headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304 and not again.data
 
 
 def test_the_worker_gets_the_pages_sync_modules_as_one_script_that_runs(client, tmp_path):
     """Background Sync pushes from the worker with the pages' own outbox and sync client."""
     with client.get("/sw.js") as worker:
-        assert b"importScripts('/sw-assets.js', '/sw-sync.js')" in worker.data
-    response = client.get("/sw-sync.js")
-    assert response.status_code == 200 and response.mimetype == "text/javascript"
-    assert response.headers["Cache-Control"] == "no-cache"
+        imported = re.search(r"^importScripts\(\"(/static/sw-sync\.[0-9a-f]{10}\.js)\"\);$",
+                             worker.get_data(as_text=True), re.M)
+    assert imported, "sw.js imports the sync modules by their hashed name"
+    with client.get(imported[1]) as response:
+        assert response.status_code == 200 and response.mimetype == "text/javascript"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        bundle = response.data
     node = shutil.which("node")
     if node is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("node is missing: the worker's script cannot be run")
         pytest.skip("node is not installed: the worker's script was not run")
     script = tmp_path / "sw-sync.js"
-    script.write_bytes(response.data)
+    script.write_bytes(bundle)
     # Run as a worker would: a classic script whose only global is ``self``.
     done = subprocess.run([node, "-e", f"globalThis.self = globalThis; require({json.dumps(str(script))});"
                            "console.log(JSON.stringify(Object.keys(self.PCNSync).sort()))"],
@@ -79,31 +135,58 @@ def test_module_syntax_the_worker_bundle_cannot_rewrite_is_refused(line):
         _rewrite("js/outbox.js", f"// a module\n{line}\n", known={"js/idb.js"})
 
 
-def test_asset_list_names_every_static_file_and_the_shell(client):
-    response = client.get("/sw-assets.js")
-    assert response.headers["Cache-Control"] == "no-cache"
-    assets = json.loads(re.fullmatch(r"self\.PCN_ASSETS = (.*);\n", response.get_data(as_text=True))[1])
+def test_asset_list_names_the_hashed_scripts_styles_and_the_shell(client):
+    assets = worker_assets(client)
+    plain = {re.sub(r"\.[0-9a-f]{10}(\.\w+)$", r"\1", url) for url in assets["files"]}
     assert {"/static/css/app.css", "/static/js/app.js", "/static/js/record-form.js",
-            "/static/icons/icon-192.png"} <= set(assets["files"])
-    assert "/static/sw.js" not in assets["files"]
-    assert {"/accompagnements/nouveau", "/accompagnements/", "/synchronisation", "/hors-ligne"} <= set(
-        assets["pages"])
+            "/static/icons/icon.svg"} <= plain
+    assert not {"/static/icons/icon-192.png", "/static/sw.js", "/static/js/print.js"} & plain
+    assert all(re.search(r"\.[0-9a-f]{10}\.\w+$", url) for url in assets["files"])
+    assert {"/accompagnements/nouveau", "/synchronisation", "/hors-ligne"} <= set(assets["pages"])
     for url in assets["files"]:
         with client.get(url) as static:
             assert static.status_code == 200, url
 
 
-def test_asset_version_changes_when_a_file_changes(tmp_path):
-    (tmp_path / "css").mkdir()
-    (tmp_path / "css" / "app.css").write_text("body {}")
-    (tmp_path / "sw.js").write_text("// the worker itself is not in its own list")
-    first, files = static_assets(str(tmp_path))
-    assert files == ("/static/css/app.css",)
-    static_assets.cache_clear()
-    (tmp_path / "css" / "app.css").write_text("body { color: red }")
-    second, _ = static_assets(str(tmp_path))
-    static_assets.cache_clear()
-    assert first != second
+def test_asset_version_and_names_change_exactly_with_the_content(tmp_path):
+    (tmp_path / "static" / "css").mkdir(parents=True)
+    (tmp_path / "static" / "js").mkdir()
+    for name in WORKER_MODULES:
+        shutil.copy(Path(__file__).parents[1] / "pcn_pwa" / "static" / name, tmp_path / "static" / name)
+    (tmp_path / "static" / "css" / "app.css").write_text("/* first */\nbody {}")
+    (tmp_path / "static" / "sw.js").write_text("// the worker itself is not in its own list")
+    first = build_static(str(tmp_path / "static"), str(tmp_path / "build"))
+    assert "/static/sw.js" not in first.precache and first.url("css/app.css") in first.precache
+    build_static.cache_clear()  # built once per process: a deployment restarts the workers
+    (tmp_path / "static" / "css" / "app.css").write_text("/* a comment changed */\nbody {}")
+    assert build_static(str(tmp_path / "static"), str(tmp_path / "build")).version == first.version
+    build_static.cache_clear()
+    (tmp_path / "static" / "css" / "app.css").write_text("body { color: red }")
+    second = build_static(str(tmp_path / "static"), str(tmp_path / "build"))
+    assert second.version != first.version and second.url("css/app.css") != first.url("css/app.css")
+    assert second.url("js/idb.js") == first.url("js/idb.js")
+    assert os.path.isfile(os.path.join(second.folder, second.names["css/app.css"]))
+    # Past the three newest, a build untouched for a day goes at the next start.
+    older = [tmp_path / "build" / name for name in ("a", "b", "c")]
+    for folder in older:
+        folder.mkdir()
+    os.utime(first.folder, (0, 0))
+    build_static.cache_clear()
+    assert build_static(str(tmp_path / "static"), str(tmp_path / "build")).folder == second.folder
+    assert not os.path.exists(first.folder) and all(folder.is_dir() for folder in older)
+    build_static.cache_clear()
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_pages_and_json_are_compressed_for_clients_that_accept_it(client, encoding):
+    with client.get("/hors-ligne", headers={"Accept-Encoding": encoding}) as page:
+        assert page.headers["Content-Encoding"] == encoding and "Accept-Encoding" in page.headers["Vary"]
+        text = brotli.decompress(page.data) if encoding == "br" else gzip.decompress(page.data)
+        assert b"</html>" in text
+    with client.get("/hors-ligne") as plain:
+        assert "Content-Encoding" not in plain.headers and b"</html>" in plain.data
+    with client.get("/api/v1/openapi.json", headers={"Accept-Encoding": encoding}) as spec:
+        assert spec.headers["Content-Encoding"] == encoding
 
 
 def test_offline_page_needs_no_sign_in(client):

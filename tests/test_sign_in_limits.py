@@ -14,7 +14,7 @@ import pytest
 from pcn_pwa.extensions import db
 from pcn_pwa.models import User
 
-from .conftest import PASSWORD, make_app
+from .conftest import PASSWORD, cheap_password_hash, make_app
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -66,7 +66,7 @@ def advisor(app):
     """A new advisor's username (new in Redis too, which outlives each test's database)."""
     user = User(username=f"conseiller.{uuid.uuid4().hex[:8]}", display_name="Conseiller de test", role="advisor",
                 agency_code="BOURAIL")
-    user.set_password(PASSWORD)
+    user.password_hash = cheap_password_hash()
     db.session.add(user)
     db.session.commit()
     return user.username

@@ -2,24 +2,42 @@
 
 import json
 
-from flask import (Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request,
-                   send_from_directory, url_for)
+import hashlib
+import os
+
+from flask import Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from ..auth.guard import login_required
 from ..i18n import _, available_locales, get_locale
 from ..i18n.catalogues import strings_digest
 from . import bp
-from .assets import OFFLINE_PAGE, RECORDS_PAGE, SHELL_PAGES, static_assets
+from .assets import OFFLINE_PAGE, RECORDS_PAGE, SHELL_PAGES
+from .static_build import blank_comments, current_build
 from .strings import js_strings, js_strings_url
 
 bp.add_app_template_global(js_strings_url)
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, but an answer the same for everyone (``g.same_for_all``)
+    does not say it varies with the cookie: the scripts' strings, read on the sign-in page,
+    must be found again in the HTTP cache once signed in (a new cookie)."""
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, response)
+        if g.get("same_for_all"):
+            kept = [name for name in response.vary if name.lower() != "cookie"]
+            response.headers.pop("Vary", None)
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+
+
 @bp.app_template_global()
 def app_version() -> str:
     """The version of the app's static files: what a device runs, said in its pushes."""
-    return static_assets(current_app.static_folder)[0]
+    return current_build().version
 
 
 # Sent by the service worker when it fetches the offline shell in the background.
@@ -85,35 +103,30 @@ def manifest():
     return response
 
 
+# Where sw.js takes what the server writes in: the list to precache and the sync modules.
+WORKER_SLOT = "/* assets */"
+
+
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, served from the root so its scope is the whole app."""
-    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-@bp.get("/sw-sync.js")
-def service_worker_sync():
-    """The outbox and sync client, as one classic script for the worker (imported by sw.js)."""
-    from .worker_bundle import worker_bundle
-
-    script, _version = worker_bundle(current_app.static_folder)
-    response = Response(script, mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-@bp.get("/sw-assets.js")
-def service_worker_assets():
-    """The list the service worker precaches, with its version (imported by sw.js)."""
-    version, files = static_assets(current_app.static_folder)
-    assets = {"version": version, "files": list(files), "pages": SHELL_PAGES, "offline": OFFLINE_PAGE,
+    """The service worker, served from the root so its scope is the whole app. One script with
+    its precache list written in, so that the browser's update check is one request (a 304 when
+    nothing changed); the sync modules it imports have a hashed name, kept by the browser."""
+    build = current_build()
+    assets = {"version": build.version, "files": build.precache, "pages": SHELL_PAGES, "offline": OFFLINE_PAGE,
               "records": RECORDS_PAGE}
-    body = f"self.PCN_ASSETS = {json.dumps(assets)};\n"
+    with open(os.path.join(current_app.static_folder, "sw.js"), encoding="utf-8") as handle:
+        source = handle.read()
+    written = (f"self.PCN_ASSETS = {json.dumps(assets)};\n"
+               f"importScripts({json.dumps(build.worker_sync_url)});")
+    if WORKER_SLOT not in source:
+        raise RuntimeError(f"static/sw.js lost its line {WORKER_SLOT}")
+    body = blank_comments(source.replace(WORKER_SLOT, written, 1))
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:16])
+    g.compress_best = True
+    return response.make_conditional(request)
 
 
 @bp.get("/langues/<code>/textes.json")
@@ -132,6 +145,8 @@ def script_strings(code):
     response = jsonify(language=code, version=version, strings=strings)
     current = request.args.get("v") == version
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "no-cache"
+    # A preview is no-store anyway; otherwise the answer depends on the URL alone.
+    g.same_for_all = current and g.get("preview_catalogue") is None
     return response
 
 

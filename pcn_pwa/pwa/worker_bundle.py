@@ -5,8 +5,9 @@ needs the same code to push the outbox when no window is open (Background Sync),
 a classic worker: module workers are recent (Firefox 147, January 2026), and in the Chromium
 the browser tests drive, a module worker importing these files could not be updated
 ("ServiceWorker cannot be started"). So, with no build step, this module rewrites the few
-modules the worker needs into one script at first request: each module in its own block, its
-named imports read from the modules before it, its exports handed to the ones after.
+modules the worker needs into one script when the app starts (static_build.py serves it as
+/static/sw-sync.<hash>.js): each module in its own block, its named imports read from the
+modules before it, its exports handed to the ones after.
 
 Only the plainest module syntax is allowed in these files (``import {a, b} from './x.js';`` on
 one line, ``export`` before a declaration); anything else is refused loudly, and a test builds

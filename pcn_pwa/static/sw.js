@@ -1,7 +1,9 @@
 /* Service worker of the PCN app, served at /sw.js so its scope is the whole site.
  *
- * - Static files: cache first, precached at install from the list in /sw-assets.js, whose
- *   version changes with any static file (so a deployment brings a new worker).
+ * - Static files: cache first, precached at install from the list the server writes in below
+ *   (their hashed URLs, whose version changes with any static file, so a deployment brings a
+ *   new worker). A file already in an older version's cache is copied, not fetched again, and
+ *   the others come through the HTTP cache: what the page has just loaded is not asked twice.
  * - Pages: network first with a short timeout, then the cached copy, then the offline page.
  *   Offline, the records' pages and a record's edit are rendered on the tablet from its copy
  *   of the agency's records and its outbox (see standIn()).
@@ -14,12 +16,13 @@
  *   in IndexedDB (the outbox), never in these caches, so no update can lose one.
  * - A new version waits until the page asks it to take over (the page asks the advisor first).
  * - Background Sync, where the browser has it: the worker pushes the outbox itself with the
- *   pages' own outbox and sync client (/sw-sync.js, the same modules as one classic script):
+ *   pages' own outbox and sync client (/static/sw-sync.<hash>.js, the same modules as one classic script):
  *   same Web Lock, same batches, so records leave even with no window open.
  */
 'use strict';
 
-importScripts('/sw-assets.js', '/sw-sync.js');
+// The server writes here self.PCN_ASSETS and the import of the sync modules (pwa/routes.py).
+/* assets */
 
 const ASSETS = self.PCN_ASSETS;
 const PREFIX = 'pcn-';
@@ -30,6 +33,9 @@ const STATE_CACHE = `${PREFIX}state`;
 const EXPECTED_CACHES = new Set([STATIC_CACHE, PAGES_CACHE, STRINGS_CACHE, STATE_CACHE]);
 const NAVIGATION_TIMEOUT_MS = 4000;
 const LANGUAGE_KEY = '/.language';
+
+// Pages on their way into the cache: the shell waits for them rather than ask them again.
+const pagesBeingKept = new Set();
 
 // Pages are cached under their path plus their language (language.js asks for the same key).
 const pageKey = (path, language) => `${path}?lang=${language}`;
@@ -58,9 +64,13 @@ async function setLanguage(code) {
 // Asked by signed-in pages only, never at install: the worker often installs on the sign-in
 // page, and the answers to these requests, made without a session, carried a session cookie
 // that could land after the sign-in's and sign the user out again (seen in the browser tests).
-async function cacheShellPages() {
+// Only the pages not yet kept in the page's language are asked: the others are kept fresh by
+// the advisor's own visits (network first), and a new version starts a new cache of pages.
+async function cacheShellPages(language) {
+  await Promise.allSettled(pagesBeingKept);
   const cache = await caches.open(PAGES_CACHE);
   await Promise.all(ASSETS.pages.map(async (url) => {
+    if (language && await cache.match(pageKey(url, language))) return;
     try {
       // Marked, so the server leaves the user's pending messages for the page they are on.
       const headers = {'X-PCN-Shell': '1'};
@@ -72,7 +82,14 @@ async function cacheShellPages() {
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(STATIC_CACHE);
-    await cache.addAll(ASSETS.files.map((url) => new Request(url, {cache: 'reload'})));
+    await Promise.all(ASSETS.files.map(async (url) => {
+      if (await cache.match(url)) return;
+      // A hashed URL names the same bytes forever: an older version's copy will do.
+      const kept = await caches.match(url);
+      const response = kept || await fetch(url);
+      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+      await cache.put(url, response);
+    }));
   })());
 });
 
@@ -121,7 +138,9 @@ async function navigate(request) {
       // Signed out or expired: the user's pages must not be shown from the cache any more.
       await caches.delete(PAGES_CACHE);
     } else {
-      keepPage(cache, path, response.clone());
+      const keeping = keepPage(cache, path, response.clone());
+      pagesBeingKept.add(keeping);
+      keeping.catch(() => {}).finally(() => pagesBeingKept.delete(keeping));
     }
     return response;
   } catch (error) {
@@ -173,7 +192,7 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('message', (event) => {
   const action = event.data && event.data.action;
   if (action === 'skipWaiting') self.skipWaiting();
-  if (action === 'cacheShell') event.waitUntil(cacheShellPages());
+  if (action === 'cacheShell') event.waitUntil(cacheShellPages(event.data.language));
   if (action === 'forgetPages') event.waitUntil(caches.delete(PAGES_CACHE));
   // Answered once stored, so that a page may reload into the cached copy in this language.
   if (action === 'language') {

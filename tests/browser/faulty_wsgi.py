@@ -7,13 +7,15 @@ every worker reads the switch from the JSON file named by PCN_FAULTS_FILE:
     {"mode": "cut" | "lose_answer" | "error_500" | "slow", "remaining": N, "after": K, "salt": S}
 
 applied to the next N pushes (POST /api/v1/sync) once K pushes have gone through normally;
-a "salt" changes /sw-assets.js as a new deployment would.
+a "salt" changes /sw.js as a new deployment would, and with "changed": "js/x.js" that
+deployment also changed that file (a new version, and the file under a new URL).
 Every push is also counted in the file ("pushes"), so tests can check how many were sent.
 """
 
 import fcntl
 import json
 import os
+import re
 import time
 
 from pcn_pwa import create_app
@@ -50,7 +52,7 @@ class FaultInjector:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == "/sw-assets.js":
+        if environ.get("PATH_INFO") == "/sw.js":
             return self.salted_assets(environ, start_response)
         if environ.get("PATH_INFO") != "/api/v1/sync" or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
@@ -72,15 +74,28 @@ class FaultInjector:
 
 
     def salted_assets(self, environ, start_response):
-        """A "new deployment": /sw-assets.js changes when the test sets "salt" in the file."""
+        """A "new deployment": /sw.js changes when the test sets "salt" in the file (and is
+        then sent whole, never as a 304 of the unsalted script)."""
         with open(FAULTS_FILE) as handle:
-            salt = json.loads(handle.read() or "{}").get("salt")
+            state = json.loads(handle.read() or "{}")
+        salt, changed = state.get("salt"), state.get("changed")
+        if salt:
+            environ = {**environ, "HTTP_ACCEPT_ENCODING": "identity"}
+            environ.pop("HTTP_IF_NONE_MATCH", None)
         captured = {}
         body = b"".join(self.wsgi_app(environ, lambda status, headers, exc_info=None: captured.update(
             status=status, headers=headers)))
         if salt:
             body += f"// deployment {salt}\n".encode()
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if salt and changed:
+            # A deployment that changed one file ("js/rules.js"): a new version, and that file
+            # under a new URL (its hashed name plus a query, which WhiteNoise serves the same).
+            stem, extension = changed.rsplit(".", 1)
+            body = re.sub(rb'"version": "(\w+)"', rb'"version": "\1' + salt.encode() + b'"', body, count=1)
+            body = re.sub(rf"/static/{re.escape(stem)}\.[0-9a-f]{{10}}\.{extension}".encode(),
+                          lambda found: found[0] + b"?v=" + salt.encode(), body, count=1)
+        dropped = {"content-length", "etag"} if salt else {"content-length"}
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in dropped]
         start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
         return [body]
 

@@ -20,6 +20,13 @@ SMALL_TARGETS_JS = """min => {
 }"""
 
 
+def flush_events(page) -> None:
+    """Let what the page logged so far reach Python: a round trip to the page after it drew a
+    frame and turned its event loop (the browser sends its events in order, and Playwright's
+    sync API hands them over during its own calls)."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))")
+
+
 def check_layout(page, console_errors):
     """The assertions every page must pass, with messages that name the offending element."""
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
@@ -28,5 +35,5 @@ def check_layout(page, console_errors):
     assert not small, f"touch targets under {MIN_TARGET} px:\n" + "\n".join(small)
     token = page.locator('meta[name="csrf-token"]')
     assert token.count() == 1 and token.get_attribute("content")
-    page.wait_for_timeout(200)  # let late console events (CSP reports) reach Python
+    flush_events(page)
     assert not console_errors, "console errors:\n" + "\n".join(console_errors)

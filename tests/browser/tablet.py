@@ -28,13 +28,51 @@ def wait_for_service_worker(page) -> None:
 OUTBOX = "(await import('/static/js/app.js')).outbox"
 
 
+# Paths of every page the device's caches hold, whatever the cache and its key's query.
+CACHED_PATHS = """async () => { const paths = [];
+  for (const name of await caches.keys())
+    for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
+  return paths; }"""
+
+# Pushes and pulls running or waiting on this device: the sync client takes a Web Lock for each
+# (pcn-sync-<user>, pcn-pull-<user>), shared by every tab and the service worker.
+SYNC_LOCKS = """async () => { const state = await navigator.locks.query();
+  return [...state.held, ...state.pending].filter((lock) => /^pcn-(sync|pull)-/.test(lock.name)).length; }"""
+
+
+def poll(check, timeout: float = 30, page=None, message: str = "condition"):
+    """Until ``check()`` is true, polled from Python (wait_for_function would take a Promise for
+    true); through ``page.wait_for_timeout`` when given, so that the browser's events reach us."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message}: still false after {timeout} s")
+        if page is not None:
+            page.wait_for_timeout(100)
+        else:
+            time.sleep(0.1)
+    return result
+
+
+def wait_cached(page, *paths: str, timeout: float = 30) -> None:
+    """Until the device's caches hold every page of ``paths``."""
+    poll(lambda: set(paths) <= set(page.evaluate(CACHED_PATHS)), timeout, page, f"pages {paths} cached")
+
+
+def settled(page, timeout: float = 30) -> None:
+    """Until no push or pull runs or waits on the device: whatever it was going to send is sent
+    (or has failed), so what the server holds now is what it will hold."""
+    poll(lambda: page.evaluate(SYNC_LOCKS) == 0, timeout, page, "no push or pull running")
+
+
 def ready_tablet(page, server):
     """A page whose service worker is in control and whose shell pages are cached."""
     page.goto(server.url + "/accompagnements/nouveau")
     wait_for_service_worker(page)
     page.goto(server.url + "/synchronisation")
     page.goto(server.url + "/accompagnements/nouveau")
-    page.wait_for_timeout(500)
+    wait_cached(page, "/accompagnements/nouveau", "/synchronisation")
+    settled(page)
 
 
 def fill_individual(page):

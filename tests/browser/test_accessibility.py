@@ -53,7 +53,8 @@ def test_record_form_with_errors(live_server, axe_page):
 def test_other_pages(live_server, axe_page, path):
     sign_in(axe_page, live_server, "conseiller")
     axe_page.goto(live_server.url + path)
-    axe_page.wait_for_timeout(300)  # the sync page fills itself from the outbox
+    # The page's scripts have read the outbox (the sync page and the device's pages fill themselves from it).
+    axe_page.wait_for_selector("#sync-status[data-waiting]", state="attached")
     assert violations(axe_page) == []
 
 

@@ -7,7 +7,7 @@ under the strict CSP without a single console error.
 
 import pytest
 
-from .layout import check_layout
+from .layout import check_layout, flush_events
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
@@ -38,7 +38,7 @@ def test_console_errors_catch_csp_violations(live_server, page, console_errors):
     """Guard the guard: an inline script refused by the CSP must show up as a console error."""
     page.goto(live_server.url + "/login")
     page.evaluate("() => { const s = document.createElement('script'); s.textContent = '1'; document.head.append(s); }")
-    page.wait_for_timeout(200)
+    flush_events(page)
     assert any("Content Security Policy" in e for e in console_errors), console_errors
 
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from .conftest import sign_in
-from .tablet import COUNT_ALL, OUTBOX, quick_record, ready_tablet, wait_waiting, waiting
+from .tablet import COUNT_ALL, OUTBOX, poll, quick_record, ready_tablet, settled, wait_waiting, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -53,7 +53,7 @@ def test_server_down_pages_still_work_and_records_arrive_once_when_it_is_back(ow
     own_server.start()  # back: the client retries on its timer
     assert own_server.wait_for_count(before + 3, COUNT_ALL, timeout=60) == before + 3
     assert wait_waiting(page, 0) == 0
-    page.wait_for_timeout(1000)
+    settled(page)
     assert own_server.count(COUNT_ALL) == before + 3
 
 
@@ -69,7 +69,7 @@ def test_a_failed_push_is_retried_and_arrives_once(live_server, signed_in_page, 
     assert live_server.wait_for_count(before + 1, COUNT_ALL, timeout=40) == before + 1
     assert wait_waiting(page, 0) == 0
     assert live_server.pushes >= pushes + 2  # the failed push, then the retry
-    page.wait_for_timeout(1500)
+    settled(page)
     assert live_server.count(COUNT_ALL) == before + 1
 
 
@@ -126,7 +126,7 @@ def test_two_tabs_syncing_at_once_send_once(live_server, signed_in_page):
     for tab in (first, second):
         tab.evaluate("() => document.querySelector('#sync-status .sync-now').click()")
     assert live_server.wait_for_count(before + 30, COUNT_ALL) == before + 30
-    first.wait_for_timeout(2000)
+    settled(first)  # the second tab's push, waiting for the lock, has run (and found nothing to send)
     assert live_server.count(COUNT_ALL) == before + 30
     assert live_server.pushes - pushes == 1
 
@@ -262,7 +262,7 @@ def test_signing_out_with_unsent_records_warns_and_keeps_them(live_server, signe
         dialogs = []
         page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.click("form.logout button")
-        page.wait_for_timeout(500)
+        poll(lambda: dialogs, page=page, message="the warning before signing out")
         assert "1 accompagnement(s) pas encore envoyé(s)" in dialogs[0]
         assert page.locator("form.logout").count() == 1  # still signed in
         page.once("dialog", lambda dialog: dialog.accept())

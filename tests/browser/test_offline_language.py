@@ -13,7 +13,7 @@ from pcn_pwa.i18n import catalogues
 from pcn_pwa.models import Language, User
 from pcn_pwa.pwa.assets import SHELL_PAGES
 
-from .tablet import COUNT_ALL, ready_tablet, wait_for_service_worker, wait_waiting
+from .tablet import COUNT_ALL, poll, ready_tablet, settled, wait_for_service_worker, wait_waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -117,7 +117,7 @@ def test_languages_switch_offline_from_the_cache_and_the_choice_reaches_the_serv
     assert own_server.wait_for_count(before + 1, COUNT_ALL, timeout=60) == before + 1
     assert wait_for_value(lambda: own_server.count(USER_LOCALE), "en") == "en"
     assert wait_waiting(page, 0) == 0
-    page.wait_for_timeout(1000)
+    settled(page)
     assert own_server.count(COUNT_ALL) == before + 1
     page.reload()  # from the server now, in the language chosen offline
     assert page.get_attribute("html", "lang") == "en"
@@ -150,8 +150,7 @@ def test_a_preview_is_never_kept_by_the_service_worker(own_server, signed_in_pag
     page.goto(own_server.url + f"/?apercu={catalogue_id}")
     assert page.get_attribute("html", "lang") == "dhv"  # the preview, marked no-store
     page.goto(own_server.url + "/")  # an ordinary page, kept
-    page.wait_for_timeout(500)
-    assert page.evaluate(CACHED_LANGUAGES).get("/") == ["fr"]
+    assert poll(lambda: page.evaluate(CACHED_LANGUAGES).get("/"), page=page, message="the home page kept") == ["fr"]
     strings = page.evaluate("async () => (await caches.open('pcn-strings')).keys().then(k => k.map(r => r.url))")
     assert strings and not [url for url in strings if "/dhv/" in url]
     assert console_errors == []
@@ -166,7 +165,7 @@ def test_switching_language_with_unsaved_input_asks_first(live_server, signed_in
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click(".language-switch button[lang=en]")
-    page.wait_for_timeout(500)
+    poll(lambda: asked, page=page, message="the question before switching")
     assert asked == ["Changer de langue efface ce qui n’est pas encore enregistré. Changer quand même ?"]
     assert page.get_attribute("html", "lang") == "fr"
     assert page.input_value("#notes") == "Déclaration Cafat en cours"

@@ -12,7 +12,7 @@ import pytest
 from pcn_pwa.accompaniments import cards
 
 from .conftest import sign_in
-from .tablet import COUNT_ALL, OUTBOX, fill_individual, quick_record, ready_tablet, wait_waiting
+from .tablet import COUNT_ALL, OUTBOX, fill_individual, quick_record, ready_tablet, settled, wait_waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -254,7 +254,7 @@ def test_an_offline_edit_meeting_a_change_on_the_server_waits_for_the_advisor_s_
     sync(page)
     assert wait_until(lambda: (outbox_record(page, record_id) or {}).get("state") == "conflict")
     sync(page)  # another sync neither sends it nor drops it: it waits for the advisor
-    page.wait_for_timeout(1000)
+    settled(page)
     assert outbox_record(page, record_id)["state"] == "conflict"
     assert outbox_record(page, record_id)["data"]["duration_minutes"] == 60
     assert (live_server.record(record_id)["version"], live_server.record(record_id)["duration_minutes"]) == (2, 45)
@@ -277,7 +277,7 @@ def test_an_offline_edit_meeting_a_change_on_the_server_waits_for_the_advisor_s_
     while (live_server.record(record_id) or {}).get("version") != expected[0] and time.monotonic() < deadline:
         time.sleep(0.2)
     sync(page)
-    page.wait_for_timeout(1000)
+    settled(page)
     stored = live_server.record(record_id)
     assert (stored["version"], stored["duration_minutes"]) == expected
     assert outbox_record(page, record_id)["state"] == "synced"

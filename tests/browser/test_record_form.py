@@ -5,7 +5,7 @@ import re
 import pytest
 
 from .layout import check_layout
-from .tablet import fill_individual
+from .tablet import fill_individual, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -93,7 +93,7 @@ def test_errors_are_shown_on_the_fields_and_nothing_is_saved(signed_in_page, liv
     page.wait_for_selector("#autonomy-errors")
     assert "L’accompagnement n’est pas enregistré" in page.content()
     assert "Obligatoire pour ce type d’accompagnement." in page.locator("#autonomy-errors").inner_text()
-    page.wait_for_timeout(500)
+    settled(page)  # were anything queued, it would have been sent by now
     assert live_server.count("SELECT count(*) FROM accompaniment") == before
     # Nothing was queued on the tablet either.
     assert page.locator("#sync-status").get_attribute("data-waiting") == "0"

@@ -14,7 +14,7 @@ from babel.dates import format_date
 from pcn_pwa.figures.counting import DIMENSIONS
 
 from .conftest import sign_in
-from .layout import check_layout
+from .layout import check_layout, flush_events
 from .test_accessibility import AXE, violations
 from .test_dashboard import DESKTOP, PHONE
 
@@ -100,5 +100,5 @@ def test_the_dashboard_s_report_prints_to_an_a4_pdf_with_its_period(live_server,
             assert no_digits(row["label"]) in no_digits(pages[on[0]]), (titles[name], row["label"], pages[on[0]])
     for screen_only in ("Se déconnecter", "Imprimer", "Retour au tableau de bord", "Synchroniser", "Mon compte"):
         assert screen_only not in text
-    page.wait_for_timeout(100)
+    flush_events(page)
     assert not console_errors

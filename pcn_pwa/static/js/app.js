@@ -38,7 +38,8 @@ async function registerServiceWorker() {
   });
   if (username) {
     // The shell is cached from signed-in pages (in their language), as soon as one is controlled.
-    const cacheShell = () => navigator.serviceWorker.controller?.postMessage({action: 'cacheShell'});
+    const cacheShell = () => navigator.serviceWorker.controller?.postMessage(
+      {action: 'cacheShell', language: document.documentElement.lang});
     cacheShell();
     navigator.serviceWorker.addEventListener('controllerchange', cacheShell);
   }
