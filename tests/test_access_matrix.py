@@ -86,8 +86,6 @@ MATRIX = {
     ("POST", "/logout"): ">/login >/login >/login >/login >/login >/login >/login >/login",
     ("GET", "/manifest.webmanifest"): EVERYONE,
     ("GET", "/static/<path:filename>"): EVERYONE,
-    ("GET", "/sw-assets.js"): EVERYONE,
-    ("GET", "/sw-sync.js"): EVERYONE,
     ("GET", "/sw.js"): EVERYONE,
     ("GET", "/synchronisation"): SIGNED_IN,
     ("GET", "/tableau-de-bord"): SIGNED_IN,
