@@ -38,14 +38,20 @@ def users():
 
 
 def _language_or_404(code: str) -> Language:
-    language = db.session.get(Language, code)
+    # No code holds a NUL, and PostgreSQL refuses one in a query (a 500): not found.
+    language = None if "\x00" in code else db.session.get(Language, code)
     if language is None:
         abort(404)
     return language
 
 
+# The URL's <int:…> takes any number of digits; ids live in a database integer (PostgreSQL
+# refused a larger one with a 500).
+MAX_ID = 2 ** 31 - 1
+
+
 def _catalogue_or_404(language: Language, catalogue_id: int) -> Catalogue:
-    catalogue = db.session.get(Catalogue, catalogue_id)
+    catalogue = db.session.get(Catalogue, catalogue_id) if catalogue_id <= MAX_ID else None
     if catalogue is None or catalogue.language_code != language.code:
         abort(404)
     return catalogue

@@ -15,8 +15,9 @@ from .forms import LoginForm
 
 
 def safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a page of this site, never to another host."""
-    if target:
+    """Only follow ``next`` to a page of this site, never to another host, and never with a
+    control character (a line end in the Location header was a 500)."""
+    if target and not any(ord(char) < 32 or ord(char) == 127 for char in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
@@ -48,7 +49,9 @@ def login():
             form.form_errors.append(_throttled_message(verdict.retry_after))
             status = 429
         else:
-            user = db.session.scalar(sa.select(User).where(User.username == username))
+            # No account holds a NUL (PostgreSQL refuses it in any query: it was a 500 there).
+            user = None if "\x00" in username else db.session.scalar(
+                sa.select(User).where(User.username == username))
             if user is None or not user.check_password(form.password.data) or not user.active:
                 form.form_errors.append(_("Identifiant ou mot de passe incorrect."))
                 status = 401

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from babel.support import NullTranslations, Translations
 from flask import current_app, g, has_request_context
 
+from ..accompaniments.text import FORBIDDEN_CHARS
 from ..extensions import db
 from ..models import Catalogue, CatalogueGeneration, Language, utcnow
 from .po import Message, build_translations, check_upload, read_template
@@ -226,8 +227,10 @@ def template() -> dict:
 def record_upload(language: Language, filename: str, data: bytes, user) -> Catalogue:
     """Check an uploaded file and keep it on record, accepted or not (nothing goes live here)."""
     report = check_upload(data, language.code, template())
+    # The name as the browser sent it, without control characters (a NUL was a 500 on PostgreSQL).
+    filename = FORBIDDEN_CHARS.sub("", filename or "").strip() or "messages.po"
     catalogue = Catalogue(
-        language_code=language.code, uploaded_by_id=user.id, filename=(filename or "messages.po")[:200],
+        language_code=language.code, uploaded_by_id=user.id, filename=filename[:200],
         accepted=report.ok, text=report.text if report.ok else None,
         plural_forms=report.plural_forms if report.ok else None,
         messages=[[m.context, m.msgid, m.msgid_plural, list(m.strings)] for m in report.messages],

@@ -116,6 +116,11 @@ def index():
         query = query.where(Accompaniment.occurred_at >= start, Accompaniment.occurred_at < start + timedelta(days=1))
     if typed_int(filters["conseiller"]) is not None:
         query = query.where(Accompaniment.created_by_id == typed_int(filters["conseiller"]))
+    agencies = db.session.scalars(sa.select(Agency).order_by(Agency.name)).all()
+    if filters["agence"] and filters["agence"] not in {agency.code for agency in agencies}:
+        # Not a code of ours (a NUL in it was a 500 on PostgreSQL): said, and ignored.
+        flash(_("Agence de filtre inconnue : elle est ignorée."), "error")
+        filters["agence"] = ""
     if filters["agence"] and current_user.role in ("admin", "coordinator"):
         query = query.where(Accompaniment.agency_code == filters["agence"])
     show_deleted = filters["supprimes"] == "1" and current_user.role in RESTORER_ROLES
@@ -136,7 +141,6 @@ def index():
         .where(User.agency_code == current_user.agency_code if current_user.agency_code else sa.true())
         .order_by(User.display_name)
     ).all()
-    agencies = db.session.scalars(sa.select(Agency).order_by(Agency.name)).all()
     return render_template("records/list.html", records=records[:PAGE_SIZE], has_more=has_more, page=page,
                            filters=filters, today_count=today_count, advisors=advisors, agencies=agencies,
                            show_deleted=show_deleted)
@@ -205,6 +209,9 @@ def _change_deleted(record_id, deleted: bool, roles):
         abort(403)
     version = request.form.get("version", "")
     try:
+        if version.strip() and typed_int(version) is None:
+            # "²" or "1e9": not the version the page showed, so not a delete without a check.
+            raise store.StaleVersion(record)
         store.set_deleted(record, current_user, deleted, typed_int(version))
     except store.StaleVersion:
         db.session.rollback()

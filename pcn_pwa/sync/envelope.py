@@ -103,6 +103,8 @@ def parse_push(body: bytes) -> Push:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise _bad(_("Le corps n’est pas du JSON valide.")) from None
+    except RecursionError:  # 50,000 nested arrays fit in the byte limit; no record is that deep
+        raise _bad(_("Le JSON est imbriqué trop profondément.")) from None
     if not isinstance(payload, dict):
         raise _bad(_("Un objet JSON est attendu."))
     records = payload.get("records")
