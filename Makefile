@@ -59,13 +59,13 @@ nginx:  ## nginx, which tests/test_deploy.py runs in front of gunicorn with docs
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
 
-# Test files run on TEST_WORKERS processes (pytest-xdist), each file whole on one of them: the
+# Tests run on TEST_WORKERS processes (pytest-xdist), handed out one at a time: the
 # browser tests spend most of their time waiting for timers and servers, not computing.
 TEST_WORKERS ?= 3
 
 .PHONY: test
 test: catalogues browser nginx  ## the whole suite (TEST_DATABASE_URL=postgresql://… to run it on PostgreSQL)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # Benchmarks (docs/PERFORMANCE.md). Locust comes from the `bench` extra, installed on first use.
 $(BIN)/.bench-installed: $(BIN)/.installed
