@@ -91,14 +91,7 @@ def cpu_ticks() -> dict[str, int]:
     """CPU ticks used so far by gunicorn, PostgreSQL and the whole machine (``machine``: the busy
     time of every CPU, from /proc/stat, which also counts processes that came and went)."""
     processes = bench._processes()
-    ours = {os.getpid()}
-    grew = True
-    while grew:
-        grew = False
-        for pid, (_name, parent, _ticks) in processes.items():
-            if parent in ours and pid not in ours:
-                ours.add(pid)
-                grew = True
+    ours = bench.own_processes(processes)
     ticks = Counter()
     with open("/proc/stat") as f:
         user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])

@@ -28,7 +28,6 @@ import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,7 +37,7 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sync_ingest import NOUMEA, make_data  # noqa: E402
+from sync_ingest import NOUMEA, csrf_token_of, make_data  # noqa: E402
 
 BATCH = 20  # new records a device makes every tick
 TICK = 5  # seconds between two syncs of one device
@@ -70,17 +69,6 @@ class Run:
     sign_in_failures: list = []
 
 
-class _CsrfInput(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.token = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("name") == "csrf_token":
-            self.token = attrs.get("value")
-
-
 class Device(FastHttpUser):
     """One tablet of one advisor."""
 
@@ -104,11 +92,9 @@ class Device(FastHttpUser):
 
     def sign_in(self, username: str, password: str) -> None:
         page = self.client.get("/login", name="sign-in page")
-        parser = _CsrfInput()
-        parser.feed(page.text or "")
         with self.client.post(
             "/login", name="sign-in", catch_response=True,
-            data=urlencode({"csrf_token": parser.token or "", "username": username, "password": password}),
+            data=urlencode({"csrf_token": csrf_token_of(page.text or "") or "", "username": username, "password": password}),
             headers={"Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False,
         ) as answer:
             # A refused sign-in shows the form again (200); a good one redirects away from it.

@@ -108,10 +108,8 @@ def _processes() -> dict[int, tuple[str, int, int]]:
     return found
 
 
-def _others_ticks() -> int:
-    """CPU ticks used by processes that are not this benchmark's: not this process, not its
-    children (gunicorn and its workers), not PostgreSQL's."""
-    processes = _processes()
+def own_processes(processes: dict[int, tuple[str, int, int]]) -> set[int]:
+    """This process and its descendants (gunicorn and its workers, Locust…) among ``processes``."""
     ours = {os.getpid()}
     grew = True
     while grew:
@@ -120,6 +118,14 @@ def _others_ticks() -> int:
             if parent in ours and pid not in ours:
                 ours.add(pid)
                 grew = True
+    return ours
+
+
+def _others_ticks() -> int:
+    """CPU ticks used by processes that are not this benchmark's: not this process, not its
+    children (gunicorn and its workers), not PostgreSQL's."""
+    processes = _processes()
+    ours = own_processes(processes)
     return sum(ticks for pid, (name, _parent, ticks) in processes.items()
                if pid not in ours and not name.startswith("postgres"))
 
@@ -416,6 +422,13 @@ class _CsrfInput(HTMLParser):
             self.token = attrs.get("value")
 
 
+def csrf_token_of(page: str) -> str | None:
+    """The sign-in form's hidden CSRF token, as a browser would send it back."""
+    parser = _CsrfInput()
+    parser.feed(page)
+    return parser.token
+
+
 class Client:
     """One advisor's session, as a tablet holds it: a cookie, and a CSRF token from /me."""
 
@@ -427,11 +440,10 @@ class Client:
 
     def sign_in(self, username: str, password: str) -> None:
         with self.http.open(self.base_url + "/login", timeout=30) as response:
-            parser = _CsrfInput()
-            parser.feed(response.read().decode())
-        if not parser.token:
+            token = csrf_token_of(response.read().decode())
+        if not token:
             raise BenchError("no csrf_token hidden input on /login")
-        form = urllib.parse.urlencode({"csrf_token": parser.token, "username": username, "password": password})
+        form = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password})
         try:
             with self.http.open(self.base_url + "/login", data=form.encode(), timeout=30) as response:
                 landed = response.geturl()
