@@ -20,9 +20,6 @@ def content_security_policy(script_sources: tuple[str, ...] = ()) -> str:
     ])
 
 
-CONTENT_SECURITY_POLICY = content_security_policy()
-
-
 def set_security_headers(response):
     """Add CSP, nosniff, referrer and framing rules unless a view set its own. Not on a 304:
     it has no body, the browser keeps the headers of the answer it already has (RFC 9110,
@@ -32,8 +29,7 @@ def set_security_headers(response):
     if response.status_code == 304:
         return response
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.config.get("CONTENT_SECURITY_POLICY",
-                                                                         CONTENT_SECURITY_POLICY))
+    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

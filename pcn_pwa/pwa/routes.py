@@ -1,9 +1,9 @@
 """Manifest, service worker, scripts' strings, offline page, sync page."""
 
-import json
-
 import hashlib
+import json
 import os
+from functools import lru_cache
 
 from flask import Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -107,24 +107,32 @@ def manifest():
 WORKER_SLOT = "/* assets */"
 
 
-@bp.get("/sw.js")
-def service_worker():
-    """The service worker, served from the root so its scope is the whole app. One script with
-    its precache list written in, so that the browser's update check is one request (a 304 when
-    nothing changed); the sync modules it imports have a hashed name, kept by the browser."""
+@lru_cache(maxsize=4)
+def _worker_script(static_folder: str, version: str) -> tuple[str, str]:
+    """``(script, etag)`` of the service worker for the build ``version``: made once per process,
+    as the build itself is, not at every update check of every device."""
     build = current_build()
     assets = {"version": build.version, "files": build.precache, "pages": SHELL_PAGES, "offline": OFFLINE_PAGE,
               "records": RECORDS_PAGE}
-    with open(os.path.join(current_app.static_folder, "sw.js"), encoding="utf-8") as handle:
+    with open(os.path.join(static_folder, "sw.js"), encoding="utf-8") as handle:
         source = handle.read()
     written = (f"self.PCN_ASSETS = {json.dumps(assets)};\n"
                f"importScripts({json.dumps(build.worker_sync_url)});")
     if WORKER_SLOT not in source:
         raise RuntimeError(f"static/sw.js lost its line {WORKER_SLOT}")
     body = blank_comments(source.replace(WORKER_SLOT, written, 1))
+    return body, hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so its scope is the whole app. One script with
+    its precache list written in, so that the browser's update check is one request (a 304 when
+    nothing changed); the sync modules it imports have a hashed name, kept by the browser."""
+    body, etag = _worker_script(current_app.static_folder, current_build().version)
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
-    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:16])
+    response.set_etag(etag)
     g.compress_best = True
     return response.make_conditional(request)
 
