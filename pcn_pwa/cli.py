@@ -23,7 +23,7 @@ def figures_rebuild() -> None:
     from .accompaniments import card_summary, store, tally
 
     store.lock_changes()  # no record is written while the tallies are counted again
-    counted = tally.rebuild(db.session.connection())
+    counted = tally.rebuild(db.session.connection())  # the journal emptied too
     card_summary.rebuild(db.session.connection())
     db.session.commit()
     click.echo(f"Counted {counted} records into the figures.")

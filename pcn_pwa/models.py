@@ -330,6 +330,27 @@ class FigureTally(db.Model):
     counts: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON: codes of every dimension, days
 
 
+class FigureTallyPending(db.Model):
+    """A writer's changes to the tallies, journalled under the change counter's lock (one insert,
+    nothing read) and merged into ``FigureTally`` later by ``tally.fold``, outside that lock.
+    Readers add these rows to the tallies' (one statement reads both, so a fold is never seen
+    half done)."""
+
+    __tablename__ = "figure_tally_pending"
+
+    id: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    span: so.Mapped[str] = so.mapped_column(sa.String(1))
+    period: so.Mapped[date] = so.mapped_column(sa.Date)
+    agency_code: so.Mapped[str] = so.mapped_column(sa.String(32))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    partners: so.Mapped[str] = so.mapped_column(sa.String(400))
+    records: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    people: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    minutes: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    returning_visits: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    counts: so.Mapped[str] = so.mapped_column(sa.Text)
+
+
 class CardSummary(db.Model):
     """Each follow-up card over all its records that are not deleted: when it was first and last
     seen, and its first and last stated autonomy; kept by the one write path

@@ -130,6 +130,9 @@ def seed_demo(now: datetime | None = None, days: int = 91) -> SeedReport:
         generator = DemoGenerator(random.Random(2026), advisors)
         report.add("demo accompaniments", write_demo_records(generator.records(now, days), advisors, now))
     db.session.commit()
+    from .accompaniments import store
+
+    store.fold_all()
     return report
 
 

@@ -40,7 +40,7 @@ def upgrade():
 
     from pcn_pwa.accompaniments import tally
 
-    tally.rebuild(op.get_bind())
+    tally.rebuild(op.get_bind(), journal=False)  # its journal comes with a later migration
 
 
 def downgrade():

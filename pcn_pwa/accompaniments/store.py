@@ -152,8 +152,9 @@ class Writer:
 
     New records go in with bulk inserts, changes through the ORM; ``flush`` hands out the change
     numbers in one block, under the change counter's lock (held until the caller commits),
-    and keeps the figures' tallies: what each record adds, less what a changed one used to add,
-    and the summary of every follow-up card it touched.
+    and keeps the figures: journals what each record adds to the tallies, less what a changed one
+    used to add, and computes again the summary of every follow-up card it touched. The caller
+    ends with ``commit()``, which also folds the journal.
     """
 
     def __init__(self, user: User, *, device_id: uuid.UUID | None = None, now: datetime | None = None):
@@ -220,11 +221,37 @@ class Writer:
                 changes.add(tally.facts_of_record(record, zone))
             if record.card:
                 self.cards.add(record.card)
-        changes.write(db.session.connection())
+        changes.journal(db.session.connection())
         if self.cards:
             db.session.flush()  # the summaries are counted from the stored records
             card_summary.refresh(db.session.connection(), self.cards)
         self.new, self.changed, self.cards = {}, [], set()
+
+
+def commit() -> None:
+    """Commit what the writers wrote (the change counter's lock goes with it), then fold the
+    figures' journal into the tallies in a transaction of its own: outside the lock, so other
+    pushes go on meanwhile. A fold that fails or finds another one at work leaves the journal
+    for the next (readers count it meanwhile); the records are stored either way."""
+    db.session.commit()
+    try:
+        tally.fold(db.session.connection())
+        db.session.commit()
+    except sa.exc.OperationalError as error:  # SQLite still busy after its timeout, a lock timeout
+        db.session.rollback()
+        from flask import current_app
+
+        current_app.logger.warning("figures' journal left for the next fold: %s", error)
+
+
+def fold_all() -> int:
+    """Fold the whole journal (after the demo seed or an import); returns the rows folded."""
+    folded = 0
+    while done := tally.fold(db.session.connection()):
+        folded += done
+        db.session.commit()
+    db.session.commit()
+    return folded
 
 
 def _zone():

@@ -18,9 +18,15 @@ Tally rows (``FigureTally``), all keyed by agency:
 - ``D`` rows per local day with kind and partners ``*``: the days at the edges of a period.
 
 Each row holds its totals as columns and its code counts as one JSON text
-(``{"c": {dimension: {code: [records, people]}}, "d": {day: [records, people]}}``): a push
-changes a few dozen rows, read and written whole under the change counter's lock, which
-every writer holds from its first write to its commit (so no two writers merge at once).
+(``{"c": {dimension: {code: [records, people]}}, "d": {day: [records, people]}}``).
+
+A push touches a few dozen of those rows. Reading, merging and writing them whole under the
+change counter's lock (which every writer holds from its first write to its commit) was half
+of a push's time there, and pushes queue on that lock. So a writer only *journals* its changes:
+rows of the same shape in ``FigureTallyPending``, inserted without reading anything. ``fold``
+merges the journal into the tallies afterwards, in a transaction of its own, one folder at a
+time: under load one fold takes the changes of many pushes at once. Readers add the journal's
+rows to the tallies' in one statement, so a fold is never seen half done.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ..models import FigureTally
+from ..models import FigureTally, FigureTallyPending
 
 ANY = "*"  # kind or partner set: every one
 NONE = "none"  # a field left empty
@@ -163,17 +169,6 @@ class Tally:
                 self.code_people[code] += people
         self.day_people[day] += people
 
-    def merge(self, other: "Tally") -> None:
-        self.records += other.records
-        self.people += other.people
-        self.minutes += other.minutes
-        self.returning += other.returning
-        for mine, theirs in ((self.code_records, other.code_records), (self.code_people, other.code_people),
-                             (self.day_records, other.day_records), (self.day_people, other.day_people)):
-            get = mine.get
-            for key, value in theirs.items():
-                mine[key] = get(key, 0) + value
-
     def data(self) -> dict:
         """``{"c": {dimension: {code: [records, people]}}, "d": {day: [records, people]}}``,
         cells at zero left out: what a tally row stores as JSON."""
@@ -185,23 +180,6 @@ class Tally:
         days = {day: [records, self.day_people[day]] for day, records in self.day_records.items()
                 if records or self.day_people[day]}
         return {"c": counts, "d": days}
-
-    def dump(self) -> str:
-        return json.dumps(self.data(), separators=(",", ":"), sort_keys=True)
-
-    @classmethod
-    def load(cls, row) -> "Tally":
-        """A tally from a ``FigureTally`` row (or any object with its columns)."""
-        tally = cls(row.records, row.people, row.minutes, row.returning_visits)
-        data = json.loads(row.counts)
-        for name, codes in data["c"].items():
-            for code, (records, people) in codes.items():
-                tally.code_records[(name, code)] = records
-                tally.code_people[(name, code)] = people
-        for day, (records, people) in data["d"].items():
-            tally.day_records[day] = records
-            tally.day_people[day] = people
-        return tally
 
 
 class Sum:
@@ -250,6 +228,20 @@ class Sum:
                 target[code] = target.get(code, 0) + n
 
 
+    def data(self) -> dict:
+        """What a tally row stores as JSON (cells at zero left out)."""
+        counts = {}
+        for name, codes in self.counts.items():
+            kept = {code: cell for code, cell in codes.items() if cell[0] or cell[1]}
+            if kept:
+                counts[name] = kept
+        return {"c": counts, "d": {day: cell for day, cell in self.days.items() if cell[0] or cell[1]}}
+
+    def is_empty(self) -> bool:
+        return not (self.records or self.people or self.minutes or self.returning) and self.data() == EMPTY
+
+
+EMPTY = {"c": {}, "d": {}}
 Key = tuple[str, date, str, str, str]  # span, period, agency, kind, partners
 
 
@@ -261,7 +253,7 @@ def keys_of(item: Facts) -> tuple[Key, ...]:
 
 
 class Changes:
-    """What a write adds to and takes from the tallies, written in one go."""
+    """What a write adds to and takes from the tallies."""
 
     def __init__(self):
         self.deltas: dict[Key, Tally] = defaultdict(Tally)
@@ -270,47 +262,87 @@ class Changes:
         for key in keys_of(item):
             self.deltas[key].add(item, sign)
 
-    def write(self, connection: sa.Connection) -> None:
-        """Merge the changes into the stored tally rows (the caller holds the change counter's lock)."""
-        if not self.deltas:
-            return
-        table = FigureTally.__table__
-        key_columns = (table.c.span, table.c.period, table.c.agency_code, table.c.kind, table.c.partners)
-        keys = sorted(self.deltas)
-        stored = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            for row in connection.execute(sa.select(table).where(sa.tuple_(*key_columns).in_(chunk))):
-                stored[(row.span, row.period, row.agency_code, row.kind, row.partners)] = row
-        inserts, updates, deletes = [], [], []
-        for key in keys:
-            tally = Tally.load(stored[key]) if key in stored else Tally()
-            tally.merge(self.deltas[key])
-            values = dict(zip(("span", "period", "agency_code", "kind", "partners"), key),
-                          records=tally.records, people=tally.people, minutes=tally.minutes,
-                          returning_visits=tally.returning, counts=tally.dump())
-            if key not in stored:
-                inserts.append(values)
-            elif tally.records == 0 and values["counts"] == '{"c":{},"d":{}}':
-                deletes.append(values)
-            else:
-                updates.append(values)
-        if inserts:
-            connection.execute(sa.insert(table), inserts)
-        where = sa.and_(*(column == sa.bindparam("k_" + column.key) for column in key_columns))
-        if updates:  # SET takes the parameters named after columns; the key is bound as k_*
-            connection.execute(sa.update(table).where(where), [_bound(row) for row in updates])
-        if deletes:
-            connection.execute(sa.delete(table).where(where),
-                               [{"k_" + name: row[name] for name in _KEY_NAMES} for row in deletes])
+    def sums(self) -> dict[Key, Sum]:
+        sums = {}
+        for key, delta in self.deltas.items():
+            sums[key] = Sum()
+            sums[key].add_tally(delta, key[1])
         self.deltas = defaultdict(Tally)
+        return sums
+
+    def journal(self, connection: sa.Connection) -> None:
+        """Record the changes as pending rows: one insert, nothing read (the writer holds the
+        change counter's lock; ``fold`` merges them into the tallies later)."""
+        rows = [_row_values(key, delta) for key, delta in sorted(self.sums().items()) if not delta.is_empty()]
+        if rows:
+            connection.execute(sa.insert(FigureTallyPending.__table__), rows)
+
+    def merge(self, connection: sa.Connection) -> None:
+        """Merge the changes straight into the tally rows (``rebuild``, which runs alone)."""
+        _merge(connection, self.sums())
 
 
 _KEY_NAMES = ("span", "period", "agency_code", "kind", "partners")
+FOLD_LOCK = 0x70636E66  # PostgreSQL advisory lock of the one folder at a time ("pcnf")
 
 
-def _bound(row: dict) -> dict:
-    return {("k_" + name if name in _KEY_NAMES else name): value for name, value in row.items()}
+def _row_values(key: Key, counted: Sum) -> dict:
+    return dict(zip(_KEY_NAMES, key), records=counted.records, people=counted.people, minutes=counted.minutes,
+                returning_visits=counted.returning,
+                counts=json.dumps(counted.data(), separators=(",", ":"), sort_keys=True))
+
+
+def _merge(connection: sa.Connection, sums: dict[Key, Sum]) -> None:
+    """Add ``sums`` to the stored tally rows: rows read, added to and written back whole (the
+    caller is the only one merging: ``fold``'s lock, or ``rebuild``)."""
+    if not sums:
+        return
+    table = FigureTally.__table__
+    key_columns = [table.c[name] for name in _KEY_NAMES]
+    keys = sorted(sums)
+    stored = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for row in connection.execute(sa.select(table).where(sa.tuple_(*key_columns).in_(chunk))):
+            stored[(row.span, row.period, row.agency_code, row.kind, row.partners)] = row
+    inserts, updates, deletes = [], [], []
+    for key in keys:
+        counted = sums[key]
+        if key in stored:
+            counted.add_row(stored[key])
+        values = _row_values(key, counted)
+        if key not in stored:
+            if not counted.is_empty():
+                inserts.append(values)
+        elif counted.is_empty():
+            deletes.append({"k_" + name: values[name] for name in _KEY_NAMES})
+        else:
+            updates.append({("k_" + name if name in _KEY_NAMES else name): value for name, value in values.items()})
+    if inserts:
+        connection.execute(sa.insert(table), inserts)
+    where = sa.and_(*(column == sa.bindparam("k_" + column.key) for column in key_columns))
+    if updates:  # SET takes the parameters named after columns; the key is bound as k_*
+        connection.execute(sa.update(table).where(where), updates)
+    if deletes:
+        connection.execute(sa.delete(table).where(where), deletes)
+
+
+def fold(connection: sa.Connection, limit: int = 5_000) -> int:
+    """Merge up to ``limit`` journalled rows into the tallies, oldest first, and return how many
+    (the caller commits). One folder at a time: on PostgreSQL another one gives up at once, and
+    what it would have folded waits for the next fold (readers count it meanwhile)."""
+    if connection.dialect.name == "postgresql":
+        if not connection.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(FOLD_LOCK))):
+            return 0
+    pending = FigureTallyPending.__table__
+    oldest = sa.select(pending.c.id).order_by(pending.c.id).limit(limit)
+    rows = connection.execute(sa.delete(pending).where(pending.c.id.in_(oldest))
+                              .returning(*(column for column in pending.c if column.key != "id"))).all()
+    sums: dict[Key, Sum] = defaultdict(Sum)
+    for row in rows:
+        sums[(row.span, row.period, row.agency_code, row.kind, row.partners)].add_row(row)
+    _merge(connection, sums)
+    return len(rows)
 
 
 def read_facts(connection: sa.Connection, *conditions, page: int = 20_000) -> Iterable[Facts]:
@@ -350,17 +382,20 @@ def link_codes(connection: sa.Connection, ids: list) -> dict:
     return result
 
 
-def rebuild(connection: sa.Connection) -> int:
-    """Count every record anew into empty tallies (a migration, ``flask figures rebuild``);
-    returns the number of records counted."""
+def rebuild(connection: sa.Connection, journal: bool = True) -> int:
+    """Count every record anew into empty tallies, the journal emptied (``flask figures
+    rebuild``; ``journal=False`` for the migration that made the tallies, before the journal
+    existed); returns the number of records counted."""
     from ..models import Accompaniment
 
     connection.execute(sa.delete(FigureTally.__table__))
+    if journal:
+        connection.execute(sa.delete(FigureTallyPending.__table__))
     changes, counted = Changes(), 0
     for item in read_facts(connection, ~Accompaniment.__table__.c.deleted):
         changes.add(item)
         counted += 1
         if len(changes.deltas) > 50_000:  # bounded memory: merge into the stored rows as we go
-            changes.write(connection)
-    changes.write(connection)
+            changes.merge(connection)
+    changes.merge(connection)
     return counted

@@ -21,8 +21,8 @@ from ..accompaniments import vocabulary as vocab
 from ..accompaniments.tally import DIMENSIONS, NONE, Sum, Tally
 from ..extensions import db
 from ..i18n import N_, gettext
-from ..models import (Accompaniment, Agency, CardSummary, Commune, FigureTally, Partner, Procedure, Topic,
-                      accompaniment_partner)
+from ..models import (Accompaniment, Agency, CardSummary, Commune, FigureTally, FigureTallyPending, Partner,
+                      Procedure, Topic, accompaniment_partner)
 from .scope import Scope
 
 AUTONOMY_ORDER = list(vocab.AUTONOMY)  # done_by_advisor < guided < partly_autonomous < autonomous
@@ -73,18 +73,24 @@ def plain_tally(scope: Scope) -> dict[date, Tally]:
 
 
 def _tally_rows(span: str, periods: list[date], scope: Scope, filtered: bool):
-    table = FigureTally.__table__
-    query = sa.select(table.c.partners, table.c.records, table.c.people, table.c.minutes,
-                      table.c.returning_visits, table.c.counts, table.c.period).where(
-        table.c.span == span, table.c.period.in_(periods), table.c.agency_code.in_(scope.agencies))
-    connection = db.session.connection()
-    if not filtered:
-        return connection.execute(query.where(table.c.kind == tally.ANY, table.c.partners == tally.ANY))
-    query = query.where(table.c.kind != tally.ANY, table.c.partners != tally.ANY)
-    if scope.kinds:
-        query = query.where(table.c.kind.in_(scope.kinds))
+    """The tally rows of ``scope`` and the journal's rows not yet folded into them, read by one
+    statement (one snapshot: a fold committing meanwhile is seen whole or not at all)."""
+
+    def rows_of(table):
+        query = sa.select(table.c.partners, table.c.records, table.c.people, table.c.minutes,
+                          table.c.returning_visits, table.c.counts, table.c.period).where(
+            table.c.span == span, table.c.period.in_(periods), table.c.agency_code.in_(scope.agencies))
+        if not filtered:
+            return query.where(table.c.kind == tally.ANY, table.c.partners == tally.ANY)
+        query = query.where(table.c.kind != tally.ANY, table.c.partners != tally.ANY)
+        return query.where(table.c.kind.in_(scope.kinds)) if scope.kinds else query
+
+    rows = db.session.connection().execute(sa.union_all(rows_of(FigureTally.__table__),
+                                                        rows_of(FigureTallyPending.__table__)))
     wanted = set(scope.partners)
-    return (row for row in connection.execute(query) if not wanted or wanted & set(row.partners.split()))
+    if not filtered or not wanted:
+        return rows
+    return (row for row in rows if wanted & set(row.partners.split()))
 
 
 def tallied(scope: Scope) -> Sum:

@@ -87,7 +87,7 @@ def new():
             if form.new_card.data:
                 clean["beneficiary"]["card"] = cards.new_code()
             record = store.create(current_user, clean)
-            db.session.commit()
+            store.commit()
             flash(_("Accompagnement enregistré."), "success")
             if form.new_card.data:
                 return redirect(url_for("records.card", code=clean["beneficiary"]["card"]))
@@ -192,7 +192,7 @@ def edit(record_id):
                 form.version.data = str(record.version)
                 status = 409
             else:
-                db.session.commit()
+                store.commit()
                 flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
                 return redirect(url_for("records.show", record_id=record.id))
         else:
@@ -217,7 +217,7 @@ def _change_deleted(record_id, deleted: bool, roles):
         db.session.rollback()
         flash(_("Cet accompagnement a changé entre-temps : rien n’a été fait. Vérifiez-le et recommencez."), "error")
         return redirect(url_for("records.show", record_id=record.id))
-    db.session.commit()
+    store.commit()
     return record
 
 

@@ -67,10 +67,11 @@ def sync():
     except EnvelopeError as error:
         extra = {"limits": limits()} if error.status == 413 else {}
         return api_error(error.status, error.error, error.message, **extra)
+    from ..accompaniments import store
     from .merge import apply_push
 
     results = apply_push(current_user._get_current_object(), push)  # not the proxy: read per record
-    db.session.commit()
+    store.commit()
     return jsonify({"results": results, "server_time": iso_utc(utcnow())})
 
 
