@@ -289,11 +289,17 @@ class Accompaniment(db.Model):
 
     def to_data(self) -> dict:
         """The record as the contract's ``data`` object (times on Nouméa's clock)."""
+        return self.data_of(self, {field.path: [item.code for item in getattr(self, field.path)]
+                                   for field in fields.LINKED})
+
+    @staticmethod
+    def data_of(row, links: dict[str, list[str]]) -> dict:
+        """The contract's ``data`` of a stored record (this model or a Core row) and its links'
+        codes by field (``partners``, ``procedures``, ``topics``), times on Nouméa's clock."""
         from zoneinfo import ZoneInfo
 
-        links = {field.path: [item.code for item in getattr(self, field.path)] for field in fields.LINKED}
-        data = fields.data_of_row(self, links)
-        data["occurred_at"] = self.occurred_at.astimezone(ZoneInfo("Pacific/Noumea")).isoformat()
+        data = fields.data_of_row(row, links)
+        data["occurred_at"] = row.occurred_at.astimezone(ZoneInfo("Pacific/Noumea")).isoformat()
         return data
 
     @classmethod

@@ -114,3 +114,33 @@ def test_form_edits_appear_in_the_pull(signed_in, client, push):
     client.post(f"/accompagnements/{pushed['id']}/supprimer", data={"version": "1"})
     body = client.get(f"/api/v1/accompaniments?since={cursor}").json
     assert [(r["id"], r["deleted"]) for r in body["records"]] == [(pushed["id"], True)]
+
+
+def test_items_sent_again_from_memory_are_the_records_as_stored(app, client, make_user, auth, push):
+    """A worker keeps the items it sent: the next tablet of the agency gets the very same
+    records, a change is never hidden by what was kept, and no other agency sees them."""
+    from pcn_pwa.extensions import db
+    from pcn_pwa.models import Accompaniment
+
+    make_user("advisor", username="first", agency="TADINE")
+    make_user("advisor", username="second", agency="TADINE")
+    make_user("advisor", username="elsewhere", agency="KONE")
+    auth.login("first")
+    pushed = [new(record(notes=f"note {n}", partners=["CAFAT", "OPT"] if n % 2 else ["CAFAT"])) for n in range(5)]
+    push(*pushed)
+    first_pull = client.get("/api/v1/accompaniments").json
+    auth.logout()
+    auth.login("second")
+    assert client.get("/api/v1/accompaniments").json == first_pull
+    changed = dict(pushed[2], base_version=1, data=record(notes="corrigée", partners=["CAFAT", "OPT"]))
+    assert push(changed)[0]["status"] == "updated"
+    again = client.get("/api/v1/accompaniments").json["records"]
+    assert [(r["id"], r["version"]) for r in again][-1] == (pushed[2]["id"], 2)
+    stored = {str(r.id): r for r in db.session.scalars(db.select(Accompaniment))}
+    for item in again:
+        record_now = stored[item["id"]]
+        assert item["data"] == record_now.to_data() and item["version"] == record_now.version
+    assert again[-1]["data"]["notes"] == "corrigée" and again[-1]["data"]["partners"] == ["CAFAT", "OPT"]
+    auth.logout()
+    auth.login("elsewhere")
+    assert client.get("/api/v1/accompaniments").json["records"] == []

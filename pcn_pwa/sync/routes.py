@@ -2,7 +2,7 @@
 
 from datetime import timezone
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -82,12 +82,8 @@ PULL_MAX_LIMIT = 1000
 @bp.get("/accompaniments")
 def pull():
     """The records the user may read that changed after ``since``, oldest change first."""
-    import sqlalchemy as sa
-    import sqlalchemy.orm as so
-
     from ..auth.guard import deny_forbidden
-    from ..models import Accompaniment
-    from ..accompaniments.access import readable
+    from .pull import page
 
     if current_user.role == "partner":
         return deny_forbidden()
@@ -99,25 +95,9 @@ def pull():
     if limit is None or not 1 <= limit <= PULL_MAX_LIMIT:
         return api_error(400, "bad_request", _("« limit » doit être un entier entre 1 et %(max)s.",
                                                max=PULL_MAX_LIMIT))
-    records = db.session.scalars(
-        readable(current_user, sa.select(Accompaniment))
-        .where(Accompaniment.change_seq > since)
-        .order_by(Accompaniment.change_seq)
-        .limit(limit + 1)
-        .options(so.selectinload(Accompaniment.partners), so.selectinload(Accompaniment.procedures),
-                 so.selectinload(Accompaniment.topics))
-    ).all()
-    more = len(records) > limit
-    records = records[:limit]
-    return jsonify({
-        "records": [
-            {"id": str(r.id), "version": r.version, "data": r.to_data(), "updated_at": iso_utc(r.updated_at),
-             "deleted": r.deleted}
-            for r in records
-        ],
-        "cursor": str(records[-1].change_seq if records else since),
-        "more": more,
-    })
+    items, cursor, more = page(current_user, since, limit)
+    body = '{"records":[%s],"cursor":"%d","more":%s}' % (",".join(items), cursor, "true" if more else "false")
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.get("/openapi.json")
