@@ -1,6 +1,7 @@
 """Merging a push into the database: exactly once, nothing overwritten, each record judged alone.
 
-Writers are serialised by the change counter's lock (``store.lock_changes``): once it is held,
+Writers are serialised by the change counter's lock (``store.lock_changes``); what needs nothing
+stored (judging each record's data, reading the device) is done before taking it. Once it is held,
 what this batch reads of existing records is what it writes over, so a retried push gives
 ``unchanged``, two pushes of one new id make one row, and a stale ``base_version`` gives
 ``conflict`` instead of overwriting. Every record is judged before anything is written; the
@@ -82,18 +83,37 @@ def _forbidden(record_id, message: str) -> dict:
     return {"id": str(record_id), "status": "forbidden", "message": message}
 
 
-def _decide(batch: Batch, pushed: PushedRecord, current, reference: Reference) -> dict:
+@dataclass
+class Judged:
+    """What a pushed record says, judged alone: before the lock, since it needs nothing stored."""
+
+    errors: dict
+    base_version: int
+    deleted: bool
+    client_updated_at: datetime | None
+    data_judgement: object | None  # judge()'s answer when the record carries data
+
+
+def _judge_alone(pushed: PushedRecord, reference: Reference, now: datetime) -> Judged:
+    errors, base_version, deleted, client_updated_at = _record_fields(pushed.raw, now)
+    data = pushed.raw.get("data")
+    judgement = judge(data, reference, now=now) if data is not None else None
+    return Judged(errors, base_version, deleted, client_updated_at, judgement)
+
+
+def _decide(batch: Batch, pushed: PushedRecord, judged: Judged, current, reference: Reference) -> dict:
     """What happens to one pushed record, given what the server holds (``current``, or None)."""
-    user, record_id, raw = batch.user, pushed.id, pushed.raw
+    user, record_id = batch.user, pushed.id
     if user.role not in WRITER_ROLES:
         return _forbidden(record_id, _("Votre rôle ne permet pas d’enregistrer des accompagnements."))
     if current is not None and not user.may_write_records_of(current.agency_code):
         return _forbidden(record_id, _("Cet identifiant appartient à un accompagnement d’une autre agence."))
-    errors, base_version, deleted, client_updated_at = _record_fields(raw, batch.now)
-    data = raw.get("data")
-    clean = None
-    if data is not None or current is None:
-        judgement = judge(data, reference, now=batch.now)
+    errors, base_version, deleted = dict(judged.errors), judged.base_version, judged.deleted
+    client_updated_at, clean = judged.client_updated_at, None
+    judgement = judged.data_judgement
+    if judgement is None and current is None:  # a new record needs its data: judged as missing
+        judgement = judge(None, reference, now=batch.now)
+    if judgement is not None:
         errors.update(judgement.errors)
         clean = judgement.clean
     if errors:
@@ -117,14 +137,15 @@ def _decide(batch: Batch, pushed: PushedRecord, current, reference: Reference) -
     return {"id": str(record_id), "status": "updated", "version": version}
 
 
-def _record_device(batch: Batch) -> None:
+def _record_device(batch: Batch, device: Device | None) -> None:
     """Remember who pushed from which device, and how much it still holds (sync health)."""
     from flask import request
 
     device_id = batch.push.device_id
     if device_id is None:
         return
-    device = db.session.get(Device, device_id)
+    if device is None:  # not there before the lock: maybe now (another push of this device)
+        device = db.session.get(Device, device_id)
     if device is None:
         device = Device(id=device_id, first_seen_at=batch.now)
         db.session.add(device)
@@ -147,11 +168,14 @@ def apply_push(user: User, push: Push) -> list[dict]:
     """Merge ``push`` for ``user`` and return one result per record, in order (caller commits)."""
     batch = Batch(user=user, push=push, writer=store.Writer(user, device_id=push.device_id))
     reference = Reference.load()
+    # Pushes wait for one another at the lock: what needs nothing stored is done before it.
+    judged = [_judge_alone(pushed, reference, batch.now) for pushed in push.records]
+    device = db.session.get(Device, push.device_id) if push.device_id else None
     store.lock_changes()
     existing = _load_existing(list({record.id for record in push.records}))
-    for pushed in push.records:
+    for pushed, alone in zip(push.records, judged):
         current = batch.writer.new.get(pushed.id) or existing.get(pushed.id)
-        batch.results.append(_decide(batch, pushed, current, reference))
+        batch.results.append(_decide(batch, pushed, alone, current, reference))
     batch.writer.flush()
-    _record_device(batch)
+    _record_device(batch, device)
     return batch.results
