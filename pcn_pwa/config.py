@@ -63,6 +63,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # A push: at most this many records and bytes (counted before and after gzip).
         "SYNC_MAX_RECORDS": 500,
         "SYNC_MAX_BYTES": 2 * 1024 * 1024,
+        # A worker folds the figures' journal into the tallies at most this often (seconds,
+        # accompaniments/tally.py): under load one fold then takes many pushes' changes.
+        "FIGURES_FOLD_INTERVAL": float(os.environ.get("FIGURES_FOLD_INTERVAL", "1")),
         "DISPLAY_TIMEZONE": "Pacific/Noumea",
         "DEFAULT_LOCALE": "fr",
         "FORMAT_FALLBACK_LOCALE": "fr_NC",

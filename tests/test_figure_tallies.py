@@ -272,7 +272,8 @@ def test_rebuilding_the_tallies_gives_the_same_rows(app, client, auth, writers, 
         record = store.create(user, judged(random_data(rng, reference), reference))
         if rng.random() < 0.3:
             store.set_deleted(record, user, True)
-        store.commit()  # as the pages do: the journal folded after each write
+        store.commit()  # as the pages do: the journal folded now and then
+    store.fold_all()
     assert _journalled() == 0
 
     def stored():
@@ -315,6 +316,19 @@ def test_figures_count_the_journal_before_it_is_folded(app, client, auth, writer
     tally.rebuild(db.session.connection())
     db.session.commit()
     assert sorted(tuple(row) for row in db.session.execute(sa.select(FigureTally.__table__))) == folded_rows
+
+
+def test_a_write_folds_the_journal_when_this_process_has_not_lately(app, writers, monkeypatch):
+    rng = random.Random(9)
+    reference = Reference.load()
+    app.config["FIGURES_FOLD_INTERVAL"] = 3600
+    monkeypatch.setattr(store, "_last_fold", float("-inf"))  # never folded
+    store.create(writers["YATE"], judged(random_data(rng, reference), reference))
+    store.commit()
+    assert _journalled() == 0 and db.session.scalar(sa.select(sa.func.count()).select_from(FigureTally)) > 0
+    store.create(writers["YATE"], judged(random_data(rng, reference), reference))
+    store.commit()
+    assert _journalled() > 0  # folded a moment ago: left for later
 
 
 def test_one_fold_at_a_time_on_postgresql(app, writers):

@@ -7,6 +7,7 @@ takes the next change number and records who made it.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,19 +229,29 @@ class Writer:
         self.new, self.changed, self.cards = {}, [], set()
 
 
+_last_fold = float("-inf")  # time.monotonic() of this process's last fold
+
+
 def commit() -> None:
-    """Commit what the writers wrote (the change counter's lock goes with it), then fold the
-    figures' journal into the tallies in a transaction of its own: outside the lock, so other
-    pushes go on meanwhile. A fold that fails or finds another one at work leaves the journal
-    for the next (readers count it meanwhile); the records are stored either way."""
+    """Commit what the writers wrote (the change counter's lock goes with it), then, if this
+    process has not folded for ``FIGURES_FOLD_INTERVAL`` seconds, fold the figures' journal into
+    the tallies in a transaction of its own: outside the lock, so other pushes go on meanwhile,
+    and under load one fold takes the changes of many pushes (each rewrites the same rows).
+    A fold that fails or finds another one at work leaves the journal for the next (readers
+    count it meanwhile); the records are stored either way."""
+    global _last_fold
+    from flask import current_app
+
     db.session.commit()
+    now = time.monotonic()
+    if now - _last_fold < current_app.config["FIGURES_FOLD_INTERVAL"]:
+        return
+    _last_fold = now
     try:
         tally.fold(db.session.connection())
         db.session.commit()
     except sa.exc.OperationalError as error:  # SQLite still busy after its timeout, a lock timeout
         db.session.rollback()
-        from flask import current_app
-
         current_app.logger.warning("figures' journal left for the next fold: %s", error)
 
 

@@ -198,6 +198,32 @@ class Sum:
         self.add(row.records, row.people, row.minutes, row.returning_visits, json.loads(row.counts),
                  row.period.replace(day=1))
 
+    @classmethod
+    def of_row(cls, row) -> "Sum":
+        """A stored row's counts as they are: its JSON's own dictionaries, not copied cell by cell."""
+        counted = cls()
+        counted.records, counted.people = row.records, row.people
+        counted.minutes, counted.returning = row.minutes, row.returning_visits
+        data = json.loads(row.counts)
+        counted.counts, counted.days = data["c"], data["d"]
+        return counted
+
+    def add_sum(self, other: "Sum") -> None:
+        """Add ``other`` (a write's changes: a few cells), then drop the cells it brought to zero,
+        so that only its cells are visited, not all of this one's."""
+        self.add(other.records, other.people, other.minutes, other.returning, {"c": other.counts, "d": other.days},
+                 None)
+        for name, codes in other.counts.items():
+            target = self.counts[name]
+            for code in codes:
+                if target[code] == [0, 0]:
+                    del target[code]
+            if not target:
+                del self.counts[name]
+        for day in other.days:
+            if self.days[day] == [0, 0]:
+                del self.days[day]
+
     def add_tally(self, tally: Tally, month: date) -> None:
         self.add(tally.records, tally.people, tally.minutes, tally.returning, tally.data(), month)
 
@@ -228,18 +254,6 @@ class Sum:
                 target[code] = target.get(code, 0) + n
 
 
-    def data(self) -> dict:
-        """What a tally row stores as JSON (cells at zero left out)."""
-        counts = {}
-        for name, codes in self.counts.items():
-            kept = {code: cell for code, cell in codes.items() if cell[0] or cell[1]}
-            if kept:
-                counts[name] = kept
-        return {"c": counts, "d": {day: cell for day, cell in self.days.items() if cell[0] or cell[1]}}
-
-    def is_empty(self) -> bool:
-        return not (self.records or self.people or self.minutes or self.returning) and self.data() == EMPTY
-
 
 EMPTY = {"c": {}, "d": {}}
 Key = tuple[str, date, str, str, str]  # span, period, agency, kind, partners
@@ -262,34 +276,36 @@ class Changes:
         for key in keys_of(item):
             self.deltas[key].add(item, sign)
 
-    def sums(self) -> dict[Key, Sum]:
-        sums = {}
-        for key, delta in self.deltas.items():
-            sums[key] = Sum()
-            sums[key].add_tally(delta, key[1])
-        self.deltas = defaultdict(Tally)
-        return sums
-
     def journal(self, connection: sa.Connection) -> None:
         """Record the changes as pending rows: one insert, nothing read (the writer holds the
         change counter's lock; ``fold`` merges them into the tallies later)."""
-        rows = [_row_values(key, delta) for key, delta in sorted(self.sums().items()) if not delta.is_empty()]
+        rows = []
+        for key, delta in sorted(self.deltas.items()):
+            data = delta.data()
+            if delta.records or delta.people or delta.minutes or delta.returning or data != EMPTY:
+                rows.append(_row_values(key, delta, data))
+        self.deltas = defaultdict(Tally)
         if rows:
             connection.execute(sa.insert(FigureTallyPending.__table__), rows)
 
     def merge(self, connection: sa.Connection) -> None:
         """Merge the changes straight into the tally rows (``rebuild``, which runs alone)."""
-        _merge(connection, self.sums())
+        sums = {}
+        for key, delta in self.deltas.items():
+            sums[key] = Sum()
+            sums[key].add_tally(delta, key[1])
+        self.deltas = defaultdict(Tally)
+        _merge(connection, sums)
 
 
 _KEY_NAMES = ("span", "period", "agency_code", "kind", "partners")
 FOLD_LOCK = 0x70636E66  # PostgreSQL advisory lock of the one folder at a time ("pcnf")
 
 
-def _row_values(key: Key, counted: Sum) -> dict:
+def _row_values(key: Key, counted: Sum | Tally, data: dict) -> dict:
+    """A tally or journal row: its key, totals and counts (``data``, as stored)."""
     return dict(zip(_KEY_NAMES, key), records=counted.records, people=counted.people, minutes=counted.minutes,
-                returning_visits=counted.returning,
-                counts=json.dumps(counted.data(), separators=(",", ":"), sort_keys=True))
+                returning_visits=counted.returning, counts=json.dumps(data, separators=(",", ":"), sort_keys=True))
 
 
 def _merge(connection: sa.Connection, sums: dict[Key, Sum]) -> None:
@@ -307,14 +323,15 @@ def _merge(connection: sa.Connection, sums: dict[Key, Sum]) -> None:
             stored[(row.span, row.period, row.agency_code, row.kind, row.partners)] = row
     inserts, updates, deletes = [], [], []
     for key in keys:
-        counted = sums[key]
-        if key in stored:
-            counted.add_row(stored[key])
-        values = _row_values(key, counted)
+        counted = Sum.of_row(stored[key]) if key in stored else Sum()
+        counted.add_sum(sums[key])  # no cell at zero left: none was stored, add_sum drops its own
+        data = {"c": counted.counts, "d": counted.days}
+        values = _row_values(key, counted, data)
+        empty = not (counted.records or counted.people or counted.minutes or counted.returning) and data == EMPTY
         if key not in stored:
-            if not counted.is_empty():
+            if not empty:
                 inserts.append(values)
-        elif counted.is_empty():
+        elif empty:
             deletes.append({"k_" + name: values[name] for name in _KEY_NAMES})
         else:
             updates.append({("k_" + name if name in _KEY_NAMES else name): value for name, value in values.items()})
