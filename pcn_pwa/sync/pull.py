@@ -63,8 +63,8 @@ def _item_json(row, links: dict) -> str:
 def page(user: User, since: int, limit: int) -> tuple[list[str], int, bool]:
     """The JSON items of the next page after ``since`` that ``user`` may read, the page's
     cursor and whether more follow."""
-    table = Accompaniment.__table__
-    heads = db.session.execute(
+    table, connection = Accompaniment.__table__, db.session.connection()
+    heads = connection.execute(
         readable(user, sa.select(table.c.id, table.c.change_seq, table.c.updated_at))
         .where(table.c.change_seq > since).order_by(table.c.change_seq).limit(limit + 1)).all()
     more = len(heads) > limit
@@ -75,7 +75,6 @@ def page(user: User, since: int, limit: int) -> tuple[list[str], int, bool]:
             sent[head.id] = item
     missing = [head.id for head in heads if head.id not in sent]
     if missing:
-        connection = db.session.connection()
         links = link_codes(connection, missing)
         for row in connection.execute(sa.select(table).where(table.c.id.in_(missing))):
             # A record changed again since its head was read is sent as it is now (and again
