@@ -169,6 +169,15 @@ class Tally:
                 self.code_people[code] += people
         self.day_people[day] += people
 
+    def merge(self, other: "Tally") -> None:
+        self.records += other.records
+        self.people += other.people
+        self.minutes += other.minutes
+        self.returning += other.returning
+        for mine, theirs in ((self.code_records, other.code_records), (self.code_people, other.code_people),
+                             (self.day_records, other.day_records), (self.day_people, other.day_people)):
+            mine.update(theirs)  # Counter.update adds, negative counts included
+
     def data(self) -> dict:
         """``{"c": {dimension: {code: [records, people]}}, "d": {day: [records, people]}}``,
         cells at zero left out: what a tally row stores as JSON."""
@@ -259,42 +268,43 @@ EMPTY = {"c": {}, "d": {}}
 Key = tuple[str, date, str, str, str]  # span, period, agency, kind, partners
 
 
-def keys_of(item: Facts) -> tuple[Key, ...]:
-    """The tally rows one record counts in."""
-    return ((MONTH, item.month, item.agency, item.kind, item.partners),
-            (MONTH, item.month, item.agency, ANY, ANY),
-            (DAY, item.day, item.agency, ANY, ANY))
-
-
 class Changes:
-    """What a write adds to and takes from the tallies."""
+    """What a write adds to and takes from the tallies: each record counted into its month row
+    (kind and partners) and its day row; the month rows of any kind and partners are the sums of
+    the former, made once per write rather than once per record."""
 
     def __init__(self):
         self.deltas: dict[Key, Tally] = defaultdict(Tally)
 
     def add(self, item: Facts, sign: int = 1) -> None:
-        for key in keys_of(item):
-            self.deltas[key].add(item, sign)
+        self.deltas[(MONTH, item.month, item.agency, item.kind, item.partners)].add(item, sign)
+        self.deltas[(DAY, item.day, item.agency, ANY, ANY)].add(item, sign)
+
+    def _with_any(self) -> dict[Key, Tally]:
+        deltas = dict(self.deltas)
+        for (span, period, agency, kind, partners), delta in self.deltas.items():
+            if span == MONTH:
+                deltas.setdefault((MONTH, period, agency, ANY, ANY), Tally()).merge(delta)
+        self.deltas = defaultdict(Tally)
+        return deltas
 
     def journal(self, connection: sa.Connection) -> None:
         """Record the changes as pending rows: one insert, nothing read (the writer holds the
         change counter's lock; ``fold`` merges them into the tallies later)."""
         rows = []
-        for key, delta in sorted(self.deltas.items()):
+        for key, delta in sorted(self._with_any().items()):
             data = delta.data()
             if delta.records or delta.people or delta.minutes or delta.returning or data != EMPTY:
                 rows.append(_row_values(key, delta, data))
-        self.deltas = defaultdict(Tally)
         if rows:
             connection.execute(sa.insert(FigureTallyPending.__table__), rows)
 
     def merge(self, connection: sa.Connection) -> None:
         """Merge the changes straight into the tally rows (``rebuild``, which runs alone)."""
         sums = {}
-        for key, delta in self.deltas.items():
+        for key, delta in self._with_any().items():
             sums[key] = Sum()
             sums[key].add_tally(delta, key[1])
-        self.deltas = defaultdict(Tally)
         _merge(connection, sums)
 
 
