@@ -166,8 +166,43 @@ def translate_compile() -> None:
     _pybabel("compile", "--use-fuzzy", "-d", _translations_dir(), "--statistics")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Copy the database to PATH (a new file), consistently, while the app serves."""
+    from . import backup
+
+    try:
+        done = backup.make(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    records = "" if done.records is None else f", {done.records} records"
+    click.echo(f"Backup written to {done.path} ({done.size:,} bytes{records}).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask first (for scripts).")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace everything in the database with the backup at PATH."""
+    from . import backup
+
+    try:
+        backup.check(path)
+        if not yes:
+            click.confirm(f"Everything in the database will be replaced by {path}: records and changes made since "
+                          "that backup will be lost. Restore?", abort=True)
+        done = backup.restore(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {done.path}: {done.records} records. If the backup comes from an older version of the "
+               "app, run `flask db upgrade` now.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(figures_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
