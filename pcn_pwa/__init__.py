@@ -70,21 +70,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
+    from .auth import sign_ins
     from .auth.guard import deny_anonymous
-    from .models import User
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id, _sep, fingerprint = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.get_id() != session_id:
-            return None
-        return user
+    # The session names a sign-in kept on the server, so that signing out ends it for good.
+    login_manager.user_loader(sign_ins.load)
 
     login_manager.unauthorized_handler(deny_anonymous)
 

@@ -105,7 +105,10 @@ def deactivate_user(username):
     user = db.session.scalar(sa.select(User).where(User.username == User.normalise_username(username)))
     if user is None:
         raise click.UsageError(f"No user {username!r}.")
+    from .auth import sign_ins
+
     user.active = False
+    sign_ins.end_all(user)
     db.session.commit()
     click.echo(f"Deactivated {user.username}: their devices are signed out at their next request.")
 

@@ -59,6 +59,10 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+# The largest id a database integer holds: the URL's <int:…> takes any number of digits, and
+# PostgreSQL refused a larger one in a query with a 500, so a larger one is simply not found.
+MAX_ID = 2 ** 31 - 1
+
 PROVINCES = ("sud", "nord", "iles")
 ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
 # Roles whose work is tied to one agency.
@@ -175,9 +179,15 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses deactivated accounts with this
         return self.active
 
+    # The sign-in token of this request's session, set by auth.sign_ins when it signs the user in
+    # or finds their sign-in (never stored: the database keeps only its hash).
+    sign_in_token = None
+
     def get_id(self) -> str:
-        # The hash prefix ties the session to the password: changing it signs out every device.
-        return f"{self.id}:{self.password_hash[-12:]}"
+        """What the session cookie holds: the sign-in's random token (see auth/sign_ins.py)."""
+        if not self.sign_in_token:
+            raise RuntimeError("a user is signed in through auth.sign_ins.start, never login_user alone")
+        return self.sign_in_token
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -196,6 +206,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class SignIn(db.Model):
+    """One sign-in of a user on one browser, kept on the server so that it can be ended: the
+    session cookie holds a random token, of which only the hash is stored. Ended, the cookie is
+    refused at its next request (auth/sign_ins.py)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)  # SHA-256, hex
+    user_agent: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)  # to the minute
+    ended_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship()
 
 
 accompaniment_partner = sa.Table(

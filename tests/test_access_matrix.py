@@ -65,6 +65,9 @@ MATRIX = {
     ("POST", f"{LANGUAGE}/restaurer"): f"login 403 403 403 403 >{LANGUAGE} 403 >{LANGUAGE}",
     ("GET", "/admin/langues/modele.pot"): TRANSLATORS,
     ("GET", "/admin/utilisateurs"): ADMIN_ONLY,
+    ("GET", "/admin/utilisateurs/<int:user_id>"): ADMIN_ONLY,
+    ("POST", "/admin/utilisateurs/<int:user_id>/connexions/terminer"):
+        "login 403 403 403 403 403 403 >/admin/utilisateurs/",
     ("GET", "/api/v1/accompaniments"): "401 200:A 200:B 200:A 200:B 200:AB 403 200:AB",
     ("GET", "/api/v1/exports/accompaniments.csv"): "401 200 200 200 200 200 403 200",
     ("GET", "/api/v1/exports/accompaniments.xlsx"): "401 200 200 200 200 200 403 200",
@@ -76,6 +79,8 @@ MATRIX = {
     ("POST", "/api/v1/sync"):
         "401 200:unchanged 200:forbidden 200:unchanged 200:forbidden 200:forbidden 200:forbidden 200:unchanged",
     ("GET", "/compte"): SIGNED_IN,
+    # A sign-in of advisor A, already ended: ending it again changes nothing; it is nobody else's.
+    ("POST", "/compte/connexions/<int:sign_in_id>/terminer"): "login >/compte 404 404 404 404 404 404",
     ("POST", "/compte"): SIGNED_IN,  # no language chosen: the page again
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/hors-ligne"): EVERYONE,
@@ -124,6 +129,10 @@ def fill(rule, world) -> str:
         elif name == "catalogue_id":  # publishing the refused upload changes nothing
             values[name] = world.refused_catalogue if rule.endpoint.endswith("publish_catalogue") \
                 else world.accepted_catalogue
+        elif name == "user_id":  # an account with no open sign-in
+            values[name] = world.idle_user
+        elif name == "sign_in_id":
+            values[name] = world.ended_sign_in
         elif name == "filename":
             values[name] = "css/app.css"
         else:

@@ -6,10 +6,11 @@ from flask_login import current_user
 
 from ..auth.guard import login_required
 from ..extensions import db
-from ..i18n import N_, _, catalogues
+from ..auth import sign_ins
+from ..i18n import N_, _, catalogues, ngettext
 from ..i18n.catalogues import name_key
 from ..i18n.po import MAX_UPLOAD_BYTES
-from ..models import Catalogue, Language, User
+from ..models import MAX_ID, Catalogue, Language, User
 from ..navigation import may_open
 from . import bp
 from .forms import ConfirmForm, NewLanguageForm, UploadForm
@@ -34,6 +35,38 @@ def users():
     return render_template("admin/users.html", accounts=accounts)
 
 
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/utilisateurs/<int:user_id>")
+@login_required("admin")
+def user(user_id):
+    """One account: who, where, and the devices where it is signed in."""
+    account = _user_or_404(user_id)
+    return render_template("admin/user.html", account=account, sign_ins=sign_ins.open_sign_ins(account),
+                           describe=sign_ins.describe, confirm=ConfirmForm())
+
+
+@bp.post("/utilisateurs/<int:user_id>/connexions/terminer")
+@login_required("admin")
+def end_sign_ins(user_id):
+    """End every sign-in of an account (a lost tablet, someone who left): each of its devices
+    must sign in again at its next request; records waiting there stay there."""
+    account = _user_or_404(user_id)
+    keep = sign_ins.current() if account.id == current_user.id else None
+    ended = sign_ins.end_all(account, keep=keep)
+    db.session.commit()
+    if ended:
+        flash(ngettext("%(num)s connexion terminée.", "%(num)s connexions terminées.", ended), "success")
+    else:
+        flash(_("Aucune connexion ouverte."), "info")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
 # --------------------------------------------------------------------------- languages
 
 
@@ -43,11 +76,6 @@ def _language_or_404(code: str) -> Language:
     if language is None:
         abort(404)
     return language
-
-
-# The URL's <int:…> takes any number of digits; ids live in a database integer (PostgreSQL
-# refused a larger one with a 500).
-MAX_ID = 2 ** 31 - 1
 
 
 def _catalogue_or_404(language: Language, catalogue_id: int) -> Catalogue:

@@ -3,14 +3,16 @@
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..auth import sign_ins
 from ..auth.guard import login_required
-from ..auth.routes import safe_next
+from ..auth.routes import safe_next, sign_out
 from ..extensions import db
+from ..forms import PCNForm
 from ..i18n import SESSION_KEY, _, available_locales, display_timezone, language_name
-from ..models import Accompaniment, Agency, accompaniment_partner
+from ..models import MAX_ID, Accompaniment, Agency, SignIn, accompaniment_partner
 from . import bp
 from .forms import LanguageForm
 
@@ -85,7 +87,28 @@ def account():
         return redirect(url_for("main.account"))
     if request.method == "GET":
         form.locale.data = current_user.locale or session.get(SESSION_KEY) or current_app.config["DEFAULT_LOCALE"]
-    return render_template("main/account.html", form=form)
+    return render_template("main/account.html", form=form, sign_ins=sign_ins.open_sign_ins(current_user),
+                           this_sign_in=sign_ins.current(), describe=sign_ins.describe, confirm=PCNForm())
+
+
+@bp.post("/compte/connexions/<int:sign_in_id>/terminer")
+@login_required
+def end_sign_in(sign_in_id):
+    """End one of the user's own sign-ins (a lost tablet, say); ending this one signs out here."""
+    sign_in = db.session.get(SignIn, sign_in_id) if sign_in_id <= MAX_ID else None
+    if sign_in is None or sign_in.user_id != current_user.id:
+        abort(404)
+    if sign_in.id == sign_ins.current().id:
+        sign_out()
+        flash(_("Vous êtes déconnecté."), "info")
+        return redirect(url_for("auth.login"))
+    if sign_in.ended_at is not None:
+        flash(_("Cette connexion était déjà terminée."), "info")
+    else:
+        sign_ins.end(sign_in)
+        db.session.commit()
+        flash(_("Connexion terminée : cet appareil devra se reconnecter."), "success")
+    return redirect(url_for("main.account"))
 
 
 @bp.get("/healthz")

@@ -58,6 +58,23 @@ def test_other_pages(live_server, axe_page, path):
     assert violations(axe_page) == []
 
 
+# Admin pages, reached as an admin does: (page opened, link followed there, or None).
+ADMIN_PAGES = [
+    ("/admin/utilisateurs", None),
+    ("/admin/utilisateurs", "conseiller"),  # one account, with its signed-in devices
+]
+
+
+@pytest.mark.parametrize("path,link", ADMIN_PAGES)
+def test_admin_pages(live_server, axe_page, path, link):
+    sign_in(axe_page, live_server, "admin")
+    axe_page.goto(live_server.url + path)
+    if link:
+        axe_page.get_by_role("link", name=link, exact=True).click()
+        axe_page.wait_for_load_state()
+    assert violations(axe_page) == []
+
+
 def test_axe_would_catch_a_violation(live_server, axe_page):
     """Guard the guard: an image without text is reported."""
     axe_page.goto(live_server.url + "/login")
