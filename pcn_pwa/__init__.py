@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.before_request(protect_request)
 
-    from . import compression, errors, i18n, labels, navigation, security
+    from . import audit, compression, errors, i18n, labels, navigation, security  # noqa: F401 (audit: its guards)
     from .auth import throttle
     from .pwa import static_build
 

@@ -448,3 +448,21 @@ class CatalogueGeneration(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     value: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+
+class AuditEntry(db.Model):
+    """One action of an admin or translator (and the few others the trail names), written by
+    ``audit.record`` in the same transaction as the action, so one never stands without the
+    other. Never changed or deleted once written: the models refuse it (audit.py)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey(User.id), index=True)  # None: a command
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(64))  # the username then, kept as it was
+    action: so.Mapped[str] = so.mapped_column(sa.String(48), index=True)
+    target: so.Mapped[str] = so.mapped_column(sa.String(200))  # "user/12", "language/dhv"…
+    before: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+    after: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+
+    actor: so.Mapped[Optional[User]] = so.relationship()
+

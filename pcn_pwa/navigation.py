@@ -18,6 +18,7 @@ MENU = [
     ("pwa.sync_status", N_("Synchronisation"), ("advisor", "manager", "admin")),
     ("admin.users", N_("Utilisateurs"), ("admin",)),
     ("admin.languages", N_("Langues"), ("admin", "coordinator")),
+    ("admin.audit_trail", N_("Journal"), ("admin",)),
     ("main.account", N_("Mon compte"), ALL_ROLES),
 ]
 

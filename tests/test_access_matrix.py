@@ -64,6 +64,8 @@ MATRIX = {
     ("GET", f"{LANGUAGE}/messages.po"): TRANSLATORS,
     ("POST", f"{LANGUAGE}/restaurer"): f"login 403 403 403 403 >{LANGUAGE} 403 >{LANGUAGE}",
     ("GET", "/admin/langues/modele.pot"): TRANSLATORS,
+    ("GET", "/admin/journal"): ADMIN_ONLY,
+    ("GET", "/admin/journal.csv"): ADMIN_ONLY,
     ("GET", "/admin/utilisateurs"): ADMIN_ONLY,
     ("GET", "/admin/utilisateurs/<int:user_id>"): ADMIN_ONLY,
     ("POST", "/admin/utilisateurs/<int:user_id>/connexions/terminer"):

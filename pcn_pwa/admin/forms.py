@@ -5,8 +5,8 @@ import unicodedata
 
 import sqlalchemy as sa
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
 from ..forms import PCNForm
@@ -43,3 +43,19 @@ class NewLanguageForm(PCNForm):
 
 class UploadForm(PCNForm):
     po_file = FileField(_l("Fichier .po"), [FileRequired(_l("Choisissez un fichier .po."))])
+
+
+class AuditFilterForm(PCNForm):
+    """Filters of the audit trail, read from the URL (a link to a filtered list can be shared)."""
+
+    class Meta:
+        csrf = False
+
+    actor = SelectField(_l("Qui"), choices=[], default="")
+    action = SelectField(_l("Action"), choices=[], default="")
+    start = DateField(_l("Du"), [Optional()])
+    end = DateField(_l("Au"), [Optional()])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_("La fin doit venir après le début."))

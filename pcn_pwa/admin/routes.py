@@ -1,19 +1,24 @@
 """Admin pages: accounts, and the interface languages with their uploaded catalogues."""
 
+import json
+from datetime import timedelta
+
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from ..auth.guard import login_required
 from ..extensions import db
+from .. import audit
 from ..auth import sign_ins
-from ..i18n import N_, _, catalogues, ngettext
+from ..figures.exports import table_csv_chunks
+from ..i18n import N_, _, catalogues, local_midnight, ngettext, to_local
 from ..i18n.catalogues import name_key
 from ..i18n.po import MAX_UPLOAD_BYTES
-from ..models import MAX_ID, Catalogue, Language, User
+from ..models import MAX_ID, AuditEntry, Catalogue, Language, User
 from ..navigation import may_open
 from . import bp
-from .forms import ConfirmForm, NewLanguageForm, UploadForm
+from .forms import AuditFilterForm, ConfirmForm, NewLanguageForm, UploadForm
 
 TRANSLATORS = ("admin", "coordinator")
 
@@ -59,6 +64,8 @@ def end_sign_ins(user_id):
     account = _user_or_404(user_id)
     keep = sign_ins.current() if account.id == current_user.id else None
     ended = sign_ins.end_all(account, keep=keep)
+    audit.record(current_user, "sign_in.end_all", f"user/{account.id}", after={"username": account.username,
+                                                                              "ended": ended})
     db.session.commit()
     if ended:
         flash(ngettext("%(num)s connexion terminée.", "%(num)s connexions terminées.", ended), "success")
@@ -85,6 +92,16 @@ def _catalogue_or_404(language: Language, catalogue_id: int) -> Catalogue:
     return catalogue
 
 
+def _catalogue_facts(catalogue: Catalogue) -> dict:
+    """An upload as the trail keeps it: its number, file, and whether it was accepted."""
+    return {"catalogue": catalogue.id, "filename": catalogue.filename, "accepted": catalogue.accepted,
+            "translated": catalogue.translated}
+
+
+def _live_facts(language: Language) -> dict:
+    return {"catalogue": language.catalogue_id}
+
+
 def _po_response(text: str, filename: str) -> Response:
     response = Response(text, mimetype="text/x-gettext-translation")
     response.charset = "utf-8"
@@ -99,6 +116,8 @@ def languages():
     form = NewLanguageForm()
     if form.validate_on_submit():
         catalogues.add_language(form.code.data, form.native_name.data, form.french_name.data)
+        audit.record(current_user, "language.add", f"language/{form.code.data}",
+                     after={"native_name": form.native_name.data, "french_name": form.french_name.data})
         db.session.commit()
         flash(_("Langue ajoutée. Téléversez son catalogue, puis activez-la."), "success")
         return redirect(url_for("admin.language", code=form.code.data))
@@ -149,6 +168,8 @@ def upload_catalogue(code):
     upload = form.po_file.data
     catalogue = catalogues.record_upload(language, upload.filename, upload.stream.read(MAX_UPLOAD_BYTES + 1),
                                          current_user)
+    db.session.flush()  # its number, for the trail
+    audit.record(current_user, "catalogue.upload", f"language/{code}", after=_catalogue_facts(catalogue))
     db.session.commit()
     return redirect(url_for("admin.catalogue_report", code=code, catalogue_id=catalogue.id))
 
@@ -185,7 +206,10 @@ def publish_catalogue(code, catalogue_id):
     if not catalogue.accepted:
         flash(_("Ce fichier a été refusé : il ne peut pas être publié."), "error")
         return redirect(url_for("admin.catalogue_report", code=code, catalogue_id=catalogue.id))
+    before = _live_facts(language)
     catalogues.publish(catalogue, current_user)
+    audit.record(current_user, "catalogue.publish", f"language/{code}", before=before,
+                 after=_catalogue_facts(catalogue))
     db.session.commit()
     if language.enabled:
         flash(_("Catalogue publié : il est en service."), "success")
@@ -199,7 +223,11 @@ def publish_catalogue(code, catalogue_id):
 def restore_catalogue(code):
     """One click back to the catalogue published before the live one."""
     language = _language_or_404(code)
+    before = _live_facts(language)
     restored = catalogues.restore_previous(language, current_user)
+    if restored is not None:
+        audit.record(current_user, "catalogue.restore", f"language/{code}", before=before,
+                     after=_catalogue_facts(restored))
     db.session.commit()
     if restored is None:
         flash(_("Aucune version précédente à restaurer."), "error")
@@ -219,7 +247,10 @@ def toggle_language(code):
     elif wanted not in ("0", "1"):
         flash(_("Choix inconnu : %(value)s.", value=wanted or ""), "error")
     else:
+        was = language.enabled
         catalogues.set_enabled(language, wanted == "1")
+        audit.record(current_user, "language.enable" if wanted == "1" else "language.disable", f"language/{code}",
+                     before={"enabled": was}, after={"enabled": language.enabled})
         db.session.commit()
         flash(_("Langue activée.") if wanted == "1" else _("Langue désactivée."), "success")
     return redirect(url_for("admin.language", code=code))
@@ -231,3 +262,80 @@ def current_po_download(code):
     """The language's current .po: the live one, or a fresh file from the template to start from."""
     language = _language_or_404(code)
     return _po_response(catalogues.current_po(language), f"{code}.po")
+
+
+# --------------------------------------------------------------------------- audit trail
+
+AUDIT_PAGE_SIZE = 200
+
+
+def _audit_filter():
+    """The filter form read from the URL, with its choices; and the query of what it selects,
+    or None when a filter is refused (each error at its field)."""
+    form = AuditFilterForm(request.args)
+    names = db.session.scalars(sa.select(AuditEntry.actor_name).distinct().order_by(AuditEntry.actor_name)).all()
+    form.actor.choices = [("", _("Tout le monde"))] + [(name, name) for name in names]
+    form.action.choices = [("", _("Toutes"))] + sorted(
+        ((code, audit.action_label(code)) for code in audit.ACTIONS), key=lambda pair: name_key(pair[1]))
+    if request.args and not form.validate():
+        return form, None
+    query = sa.select(AuditEntry)
+    if form.actor.data:
+        query = query.where(AuditEntry.actor_name == form.actor.data)
+    if form.action.data:
+        query = query.where(AuditEntry.action == form.action.data)
+    if form.start.data:
+        query = query.where(AuditEntry.at >= local_midnight(form.start.data))
+    if form.end.data:
+        query = query.where(AuditEntry.at < local_midnight(form.end.data + timedelta(days=1)))
+    return form, query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+@bp.get("/journal")
+@login_required("admin")
+def audit_trail():
+    """Every admin and translator action, newest first, with filters; read only."""
+    form, query = _audit_filter()
+    if query is None:
+        return render_template("admin/audit.html", form=form, entries=[], more=False, **_audit_words()), 400
+    entries = db.session.scalars(query.limit(AUDIT_PAGE_SIZE + 1)).all()
+    return render_template("admin/audit.html", form=form, entries=entries[:AUDIT_PAGE_SIZE],
+                           more=len(entries) > AUDIT_PAGE_SIZE, export_args=request.args.to_dict(), **_audit_words())
+
+
+def _audit_words() -> dict:
+    return {"action_label": audit.action_label, "audit_values": _values_in_words}
+
+
+def _values_in_words(values: dict | None) -> str:
+    """``{"enabled": false}`` as ``enabled : false``, one pair after another."""
+    if not values:
+        return ""
+    return ", ".join(f"{name} : {json.dumps(value, ensure_ascii=False)}" for name, value in sorted(values.items()))
+
+
+@bp.get("/journal.csv")
+@login_required("admin")
+def audit_trail_csv():
+    """The entries the filters select, all of them, as CSV (the download is itself on record)."""
+    form, query = _audit_filter()
+    if query is None:
+        errors = "; ".join(f"{form[name].label.text} : {', '.join(messages)}" for name, messages in form.errors.items())
+        return Response(errors, status=400, mimetype="text/plain")
+    filters = {name: str(value) for name, value in form.data.items() if value}
+    audit.record_download(current_user, "journal.csv", filters, action="audit.export")
+    titles = [_("Quand (Nouméa)"), _("Qui"), _("Action"), _("Code de l’action"), _("Objet"), _("Avant"), _("Après")]
+
+    def rows():
+        for entry in db.session.scalars(query).yield_per(500):
+            yield [to_local(entry.at).strftime("%Y-%m-%d %H:%M:%S"), entry.actor_name, audit.action_label(entry.action),
+                   entry.action, entry.target, _json(entry.before), _json(entry.after)]
+
+    response = Response(stream_with_context(table_csv_chunks(titles, rows())), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="pcn-journal.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json(value) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -171,6 +171,11 @@ def to_local(moment: datetime) -> datetime:
     return moment.astimezone(display_timezone())
 
 
+def local_midnight(day: date) -> datetime:
+    """The moment ``day`` starts in New Caledonia (aware; compare it with stored UTC moments)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=display_timezone())
+
+
 def format_datetime(moment: datetime | None, format: str = "medium") -> str:
     """Date and time in Pacific/Noumea, formatted for the current language."""
     if moment is None:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from .. import audit
 from ..auth import sign_ins
 from ..auth.guard import login_required
 from ..auth.routes import safe_next, sign_out
@@ -106,6 +107,8 @@ def end_sign_in(sign_in_id):
         flash(_("Cette connexion était déjà terminée."), "info")
     else:
         sign_ins.end(sign_in)
+        audit.record(current_user, "sign_in.end", f"sign_in/{sign_in.id}",
+                     before={"device": sign_ins.describe(sign_in.user_agent), "started_at": sign_in.started_at.isoformat()})
         db.session.commit()
         flash(_("Connexion terminée : cet appareil devra se reconnecter."), "success")
     return redirect(url_for("main.account"))

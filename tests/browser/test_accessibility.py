@@ -62,6 +62,8 @@ def test_other_pages(live_server, axe_page, path):
 ADMIN_PAGES = [
     ("/admin/utilisateurs", None),
     ("/admin/utilisateurs", "conseiller"),  # one account, with its signed-in devices
+    ("/admin/journal", None),
+    ("/admin/journal?start=2026-03-09&end=2026-03-01", None),  # a filter refused at its field
 ]
 
 
