@@ -17,6 +17,11 @@ from .models import AuditEntry, User
 ACTIONS = {
     "sign_in.end": N_("Connexion terminée"),
     "sign_in.end_all": N_("Toutes les connexions d’un compte terminées"),
+    "user.create": N_("Compte créé"),
+    "user.reset_password": N_("Mot de passe réinitialisé"),
+    "user.deactivate": N_("Compte désactivé"),
+    "user.activate": N_("Compte réactivé"),
+    "user.move": N_("Compte changé d’agence"),
     "language.add": N_("Langue ajoutée"),
     "language.enable": N_("Langue activée"),
     "language.disable": N_("Langue désactivée"),

@@ -150,6 +150,9 @@ class User(UserMixin, db.Model):
     partner_code: so.Mapped[Optional[str]] = so.mapped_column(sa.ForeignKey(Partner.code))
     locale: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
     active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Set with a one-time password handed over by an admin: the user chooses their own before
+    # anything else (and the one-time password cannot be it).
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
 

@@ -68,6 +68,13 @@ MATRIX = {
     ("GET", "/admin/journal.csv"): ADMIN_ONLY,
     ("GET", "/admin/utilisateurs"): ADMIN_ONLY,
     ("GET", "/admin/utilisateurs/<int:user_id>"): ADMIN_ONLY,
+    ("GET", "/admin/utilisateurs/nouveau"): ADMIN_ONLY,
+    ("POST", "/admin/utilisateurs/nouveau"): "login 403 403 403 403 403 403 400",
+    # The idle account (deactivated, never signed in): a new one-time password changes nothing
+    # any other request relies on; no choice of state, no agency: nothing done.
+    ("POST", "/admin/utilisateurs/<int:user_id>/mot-de-passe"): "login 403 403 403 403 403 403 200",
+    ("POST", "/admin/utilisateurs/<int:user_id>/activation"): "login 403 403 403 403 403 403 >/admin/utilisateurs/",
+    ("POST", "/admin/utilisateurs/<int:user_id>/agence"): "login 403 403 403 403 403 403 400",
     ("POST", "/admin/utilisateurs/<int:user_id>/connexions/terminer"):
         "login 403 403 403 403 403 403 >/admin/utilisateurs/",
     ("GET", "/api/v1/accompaniments"): "401 200:A 200:B 200:A 200:B 200:AB 403 200:AB",
@@ -81,6 +88,8 @@ MATRIX = {
     ("POST", "/api/v1/sync"):
         "401 200:unchanged 200:forbidden 200:unchanged 200:forbidden 200:forbidden 200:forbidden 200:unchanged",
     ("GET", "/compte"): SIGNED_IN,
+    ("GET", "/compte/mot-de-passe"): SIGNED_IN,
+    ("POST", "/compte/mot-de-passe"): "login 400 400 400 400 400 400 400",
     # A sign-in of advisor A, already ended: ending it again changes nothing; it is nobody else's.
     ("POST", "/compte/connexions/<int:sign_in_id>/terminer"): "login >/compte 404 404 404 404 404 404",
     ("POST", "/compte"): SIGNED_IN,  # no language chosen: the page again

@@ -11,7 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..extensions import db
 from ..forms import PCNForm
 from ..i18n import _, _l
-from ..models import Language
+from .. import people
+from ..labels import role_label
+from ..models import AGENCY_ROLES, ROLES, Agency, Language, Partner, User
 
 # ISO 639-1 (two letters) or 639-2/639-3 (three letters), as gettext and Accept-Language write them.
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -59,3 +61,69 @@ class AuditFilterForm(PCNForm):
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError(_("La fin doit venir après le début."))
+
+
+# people.placement_problem's keys, said at the field they concern.
+PLACEMENT_ERRORS = {
+    "agency_required": ("agency", _l("Un conseiller ou un responsable travaille dans une agence : choisissez-la.")),
+    "agency_unknown": ("agency", _l("Agence inconnue.")),
+    "agency_inactive": ("agency", _l("Cette agence est désactivée : choisissez-en une active.")),
+    "agency_not_for_role": ("agency", _l("Ce rôle ne travaille pas dans une seule agence : laissez l’agence vide.")),
+    "partner_required": ("partner", _l("Un compte partenaire appartient à un partenaire : choisissez-le.")),
+    "partner_unknown": ("partner", _l("Partenaire inconnu.")),
+    "partner_not_for_role": ("partner", _l("Seuls les comptes partenaires ont un partenaire : laissez-le vide.")),
+}
+
+
+def agency_choices(active_only: bool = True) -> list[tuple[str, str]]:
+    query = sa.select(Agency).order_by(Agency.name)
+    if active_only:
+        query = query.where(Agency.active)
+    return [("", "—")] + [(agency.code, agency.name) for agency in db.session.scalars(query)]
+
+
+class PlacedForm(PCNForm):
+    """A form whose role, agency and partner must agree (people.placement_problem)."""
+
+    def placement_ok(self, role: str) -> bool:
+        problem = people.placement_problem(role, self.agency.data or None,
+                                           getattr(self, "partner", None) and self.partner.data or None)
+        if problem is None:
+            return True
+        name, message = PLACEMENT_ERRORS[problem]
+        getattr(self, name).errors.append(str(message))
+        return False
+
+
+class NewUserForm(PlacedForm):
+    username = StringField(_l("Identifiant"), [DataRequired(), Length(max=64)],
+                           filters=[lambda value: User.normalise_username(value or "")])
+    display_name = StringField(_l("Nom affiché"), [DataRequired(), Length(max=120)], filters=[_name])
+    role = SelectField(_l("Rôle"), choices=[])
+    agency = SelectField(_l("Agence"), choices=[], default="")
+    partner = SelectField(_l("Partenaire"), choices=[], default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(code, role_label(code)) for code in ROLES]
+        self.agency.choices = agency_choices()
+        self.partner.choices = [("", "—")] + [
+            (partner.code, partner.name) for partner in db.session.scalars(sa.select(Partner).order_by(Partner.position))]
+
+    def validate_username(self, field):
+        if "\x00" in field.data or any(ord(char) < 32 for char in field.data):
+            raise ValidationError(_("Un identifiant ne contient que des caractères visibles."))
+        if db.session.scalar(sa.select(User.id).where(User.username == field.data)):
+            raise ValidationError(_("Cet identifiant est déjà pris."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return self.placement_ok(self.role.data) and valid
+
+
+class MoveForm(PlacedForm):
+    agency = SelectField(_l("Nouvelle agence"), choices=[], default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency.choices = agency_choices()

@@ -1,24 +1,27 @@
-"""Admin pages: accounts, and the interface languages with their uploaded catalogues."""
+"""Admin pages: accounts and their sign-ins, the interface languages with their uploaded
+catalogues, and the audit trail."""
 
 import json
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (Response, abort, flash, make_response, redirect, render_template, request, stream_with_context,
+                   url_for)
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from .. import audit, people
+from ..auth import sign_ins
 from ..auth.guard import login_required
 from ..extensions import db
-from .. import audit
-from ..auth import sign_ins
 from ..figures.exports import table_csv_chunks
 from ..i18n import N_, _, catalogues, local_midnight, ngettext, to_local
 from ..i18n.catalogues import name_key
 from ..i18n.po import MAX_UPLOAD_BYTES
-from ..models import MAX_ID, AuditEntry, Catalogue, Language, User
+from ..models import AGENCY_ROLES, MAX_ID, AuditEntry, Catalogue, Language, User
 from ..navigation import may_open
 from . import bp
-from .forms import AuditFilterForm, ConfirmForm, NewLanguageForm, UploadForm
+from .forms import AuditFilterForm, ConfirmForm, MoveForm, NewLanguageForm, NewUserForm, UploadForm
 
 TRANSLATORS = ("admin", "coordinator")
 
@@ -51,9 +54,89 @@ def _user_or_404(user_id: int) -> User:
 @login_required("admin")
 def user(user_id):
     """One account: who, where, and the devices where it is signed in."""
-    account = _user_or_404(user_id)
+    return _user_page(_user_or_404(user_id))
+
+
+def _user_page(account: User, move_form: MoveForm | None = None, status: int = 200):
     return render_template("admin/user.html", account=account, sign_ins=sign_ins.open_sign_ins(account),
-                           describe=sign_ins.describe, confirm=ConfirmForm())
+                           describe=sign_ins.describe, confirm=ConfirmForm(),
+                           move_form=move_form or MoveForm(agency=account.agency_code),
+                           agency_roles=AGENCY_ROLES), status
+
+
+def _one_time_password_page(account: User, password: str, created: bool):
+    """Shown once, never stored in clear nor cached: the admin hands it over."""
+    response = make_response(render_template("admin/one_time_password.html", account=account, password=password,
+                                             created=created))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/utilisateurs/nouveau", methods=["GET", "POST"])
+@login_required("admin")
+def new_user():
+    """Create an account with a one-time password; its user chooses their own at first sign-in."""
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            account, password = people.create(current_user, form.username.data, form.display_name.data,
+                                              form.role.data, form.agency.data or None, form.partner.data or None)
+            db.session.commit()
+        except IntegrityError:  # the same username, created by another admin meanwhile
+            db.session.rollback()
+            form.username.errors.append(_("Cet identifiant est déjà pris."))
+        else:
+            return _one_time_password_page(account, password, created=True)
+    return render_template("admin/new_user.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/utilisateurs/<int:user_id>/mot-de-passe")
+@login_required("admin")
+def reset_password(user_id):
+    """A new one-time password for an account (forgotten password): its sign-ins end."""
+    account = _user_or_404(user_id)
+    if account.id == current_user.id:
+        flash(_("Changez votre propre mot de passe depuis « Mon compte »."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
+    password = people.reset_password(current_user, account)
+    db.session.commit()
+    return _one_time_password_page(account, password, created=False)
+
+
+@bp.post("/utilisateurs/<int:user_id>/activation")
+@login_required("admin")
+def toggle_user(user_id):
+    """Deactivate an account (its sign-ins end, its records stay) or reactivate it."""
+    account = _user_or_404(user_id)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        flash(_("Choix inconnu : %(value)s.", value=wanted or ""), "error")
+    elif account.id == current_user.id and wanted == "0":
+        flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
+    elif (wanted == "1") != account.active:
+        people.set_active(current_user, account, wanted == "1")
+        db.session.commit()
+        flash(_("Compte réactivé.") if wanted == "1" else _("Compte désactivé : ses connexions sont terminées."),
+              "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/utilisateurs/<int:user_id>/agence")
+@login_required("admin")
+def move_user(user_id):
+    """Move an advisor or manager to another agency; their past records stay where they were made."""
+    account = _user_or_404(user_id)
+    if account.role not in AGENCY_ROLES:
+        flash(_("Seuls les conseillers et les responsables travaillent dans une agence."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
+    form = MoveForm()
+    if not (form.validate_on_submit() and form.placement_ok(account.role)):
+        return _user_page(account, form, 400)
+    if form.agency.data != account.agency_code:
+        people.move(current_user, account, form.agency.data)
+        db.session.commit()
+        flash(_("Agence changée. Ses accompagnements passés restent à l’agence où ils ont été faits."), "success")
+    return redirect(url_for("admin.user", user_id=account.id))
 
 
 @bp.post("/utilisateurs/<int:user_id>/connexions/terminer")

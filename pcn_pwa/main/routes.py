@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, people
 from ..auth import sign_ins
 from ..auth.guard import login_required
 from ..auth.routes import safe_next, sign_out
@@ -15,7 +15,7 @@ from ..forms import PCNForm
 from ..i18n import SESSION_KEY, _, available_locales, display_timezone, language_name
 from ..models import MAX_ID, Accompaniment, Agency, SignIn, accompaniment_partner
 from . import bp
-from .forms import LanguageForm
+from .forms import LanguageForm, PasswordForm
 
 
 def start_of_local_day(days_ago: int = 0) -> datetime:
@@ -119,3 +119,21 @@ def health():
     """For the load balancer: the app answers and the database too."""
     db.session.execute(sa.text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Choose one's own password: at the first sign-in with a one-time password (nothing else
+    opens before), or at any time with the current one. Other devices are signed out."""
+    form = PasswordForm(current_user)
+    first = current_user.must_change_password
+    if first:
+        del form.current  # just typed at sign-in
+    if form.validate_on_submit():
+        people.change_own_password(current_user, form.new.data, keep=sign_ins.current())
+        db.session.commit()
+        flash(_("Mot de passe enregistré."), "success")
+        return redirect(url_for("main.home") if first else url_for("main.account"))
+    return render_template("main/password.html", form=form, first=first,
+                           min_length=people.MIN_PASSWORD_LENGTH), 400 if form.errors else 200

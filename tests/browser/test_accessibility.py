@@ -58,21 +58,29 @@ def test_other_pages(live_server, axe_page, path):
     assert violations(axe_page) == []
 
 
-# Admin pages, reached as an admin does: (page opened, link followed there, or None).
+# Admin pages, reached as an admin does: (page opened, then a link followed by its name, or
+# "submit": the form sent empty, to see its errors; or None).
 ADMIN_PAGES = [
     ("/admin/utilisateurs", None),
-    ("/admin/utilisateurs", "conseiller"),  # one account, with its signed-in devices
+    ("/admin/utilisateurs", "conseiller"),  # one account: its actions and signed-in devices
+    ("/admin/utilisateurs/nouveau", None),
+    ("/admin/utilisateurs/nouveau", "submit"),
+    ("/compte/mot-de-passe", None),
+    ("/compte/mot-de-passe", "submit"),
     ("/admin/journal", None),
     ("/admin/journal?start=2026-03-09&end=2026-03-01", None),  # a filter refused at its field
 ]
 
 
-@pytest.mark.parametrize("path,link", ADMIN_PAGES)
-def test_admin_pages(live_server, axe_page, path, link):
+@pytest.mark.parametrize("path,then", ADMIN_PAGES)
+def test_admin_pages(live_server, axe_page, path, then):
     sign_in(axe_page, live_server, "admin")
     axe_page.goto(live_server.url + path)
-    if link:
-        axe_page.get_by_role("link", name=link, exact=True).click()
+    if then == "submit":
+        axe_page.click("main form button[type=submit]")
+        axe_page.wait_for_selector(".errors")
+    elif then:
+        axe_page.get_by_role("link", name=then, exact=True).click()
         axe_page.wait_for_load_state()
     assert violations(axe_page) == []
 
