@@ -94,7 +94,8 @@ class Agency(db.Model):
     __table_args__ = (sa.CheckConstraint(f"province IN {PROVINCES}", name="province"),)
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "province": self.province, "active": self.active}
+        return {"code": self.code, "name": self.name, "commune": self.commune_code, "province": self.province,
+                "active": self.active}
 
 
 class Partner(db.Model):

@@ -17,6 +17,7 @@ MENU = [
     ("records.follow_up_search", N_("Suivi d’une carte"), ("advisor", "manager", "coordinator", "admin")),
     ("pwa.sync_status", N_("Synchronisation"), ("advisor", "manager", "admin")),
     ("admin.users", N_("Utilisateurs"), ("admin",)),
+    ("admin.agencies", N_("Agences"), ("admin",)),
     ("admin.languages", N_("Langues"), ("admin", "coordinator")),
     ("admin.audit_trail", N_("Journal"), ("admin",)),
     ("main.account", N_("Mon compte"), ALL_ROLES),

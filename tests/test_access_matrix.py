@@ -64,6 +64,11 @@ MATRIX = {
     ("GET", f"{LANGUAGE}/messages.po"): TRANSLATORS,
     ("POST", f"{LANGUAGE}/restaurer"): f"login 403 403 403 403 >{LANGUAGE} 403 >{LANGUAGE}",
     ("GET", "/admin/langues/modele.pot"): TRANSLATORS,
+    ("GET", "/admin/agences"): ADMIN_ONLY,
+    ("POST", "/admin/agences"): "login 403 403 403 403 403 403 400",
+    ("GET", "/admin/agences/<code>"): ADMIN_ONLY,
+    ("POST", "/admin/agences/<code>"): "login 403 403 403 403 403 403 400",
+    ("POST", "/admin/agences/<code>/activation"): "login 403 403 403 403 403 403 >/admin/agences/TADINE",
     ("GET", "/admin/journal"): ADMIN_ONLY,
     ("GET", "/admin/journal.csv"): ADMIN_ONLY,
     ("GET", "/admin/utilisateurs"): ADMIN_ONLY,
@@ -135,6 +140,8 @@ def fill(rule, world) -> str:
             values[name] = world.card
         elif name == "code" and rule.endpoint == "pwa.script_strings":
             values[name] = "en"
+        elif name == "code" and rule.rule.startswith("/admin/agences/"):
+            values[name] = "TADINE"
         elif name == "code":
             values[name] = world.language
         elif name == "catalogue_id":  # publishing the refused upload changes nothing

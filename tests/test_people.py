@@ -82,6 +82,8 @@ def test_a_new_account_signs_in_once_with_its_one_time_password_then_with_its_ow
     ({"username": "root"}, "username", "déjà pris"),
     ({"username": "  ROOT "}, "username", "déjà pris"),
     ({"username": ""}, "username", "requis"),
+    ({"username": "léa w"}, "username", "sans espace"),
+    ({"display_name": "Léa\x00"}, "display_name", "caractère invisible"),
     ({"role": "wizard"}, "role", "choix"),
     ({"agency": "NOWHERE"}, "agency", "choix"),
 ])

@@ -188,3 +188,25 @@ def test_last_seen_is_written_at_most_once_a_minute(app, make_user):
 def test_a_device_is_said_in_words(app, agent, words):
     with app.test_request_context():
         assert describe(agent) == words
+
+
+def test_a_held_lock_never_fails_or_stalls_a_page(app, make_user):
+    """A reading request's touch gives up at once when another connection holds the write lock
+    (a push being written), and is tried again later."""
+    make_user("advisor", username="marie")
+    tablet = sign_in_on(app, "marie")
+    sign_in = db.session.scalars(sa.select(SignIn)).one()
+    sign_in.last_seen_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    with db.engine.connect() as writer:  # another worker, in the middle of a write
+        # The sign-in's own row: the lock SQLite takes for any write, PostgreSQL for this row.
+        writer.execute(sa.update(SignIn).where(SignIn.id == sign_in.id).values(ended_at=None))
+        started = utcnow()
+        assert tablet.get("/api/v1/me").status_code == 200
+        assert utcnow() - started < timedelta(seconds=3)
+        writer.rollback()
+    db.session.rollback()
+    assert db.session.get(SignIn, sign_in.id).last_seen_at < utcnow() - timedelta(minutes=4)
+    assert tablet.get("/api/v1/me").status_code == 200
+    db.session.rollback()
+    assert db.session.get(SignIn, sign_in.id).last_seen_at > utcnow() - timedelta(minutes=1)

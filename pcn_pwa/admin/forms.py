@@ -12,8 +12,9 @@ from ..extensions import db
 from ..forms import PCNForm
 from ..i18n import _, _l
 from .. import people
+from ..accompaniments.text import FORBIDDEN_CHARS
 from ..labels import role_label
-from ..models import AGENCY_ROLES, ROLES, Agency, Language, Partner, User
+from ..models import ROLES, Agency, Commune, Language, Partner, User
 
 # ISO 639-1 (two letters) or 639-2/639-3 (three letters), as gettext and Accept-Language write them.
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -22,6 +23,12 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 def _name(value):
     """Names as typed, composed (NFC): "Nêlêmwa" typed on any keyboard is one string."""
     return unicodedata.normalize("NFC", (value or "").strip())
+
+
+def visible_text(form, field):
+    """No control character or half a surrogate pair in a name (PostgreSQL refuses NUL)."""
+    if field.data and FORBIDDEN_CHARS.search(field.data):
+        raise ValidationError(_("Ce texte contient un caractère invisible non autorisé : retapez-le."))
 
 
 class ConfirmForm(PCNForm):
@@ -98,7 +105,7 @@ class PlacedForm(PCNForm):
 class NewUserForm(PlacedForm):
     username = StringField(_l("Identifiant"), [DataRequired(), Length(max=64)],
                            filters=[lambda value: User.normalise_username(value or "")])
-    display_name = StringField(_l("Nom affiché"), [DataRequired(), Length(max=120)], filters=[_name])
+    display_name = StringField(_l("Nom affiché"), [DataRequired(), Length(max=120), visible_text], filters=[_name])
     role = SelectField(_l("Rôle"), choices=[])
     agency = SelectField(_l("Agence"), choices=[], default="")
     partner = SelectField(_l("Partenaire"), choices=[], default="")
@@ -111,8 +118,8 @@ class NewUserForm(PlacedForm):
             (partner.code, partner.name) for partner in db.session.scalars(sa.select(Partner).order_by(Partner.position))]
 
     def validate_username(self, field):
-        if "\x00" in field.data or any(ord(char) < 32 for char in field.data):
-            raise ValidationError(_("Un identifiant ne contient que des caractères visibles."))
+        if FORBIDDEN_CHARS.search(field.data) or any(char.isspace() for char in field.data):
+            raise ValidationError(_("Un identifiant ne contient que des caractères visibles, sans espace."))
         if db.session.scalar(sa.select(User.id).where(User.username == field.data)):
             raise ValidationError(_("Cet identifiant est déjà pris."))
 
@@ -127,3 +134,38 @@ class MoveForm(PlacedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.agency.choices = agency_choices()
+
+
+# Agency codes are written in URLs, tablets and exports: capitals, digits and "_", never changed.
+AGENCY_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,31}")
+
+
+def commune_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(commune.code, commune.name)
+                          for commune in db.session.scalars(sa.select(Commune).order_by(Commune.name))]
+
+
+class AgencyForm(PCNForm):
+    """An agency's name and commune (its province follows from the commune)."""
+
+    name = StringField(_l("Nom"), [DataRequired(), Length(max=100), visible_text], filters=[_name])
+    commune = SelectField(_l("Commune"), choices=[], default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune.choices = commune_choices()
+
+    def validate_commune(self, field):
+        if not field.data:
+            raise ValidationError(_("Choisissez la commune de l’agence."))
+
+
+class NewAgencyForm(AgencyForm):
+    code = StringField(_l("Code"), [DataRequired(), Length(max=32)],
+                       filters=[lambda value: (value or "").strip().upper()])
+
+    def validate_code(self, field):
+        if not AGENCY_CODE.fullmatch(field.data):
+            raise ValidationError(_("Des majuscules sans accent, des chiffres ou « _ », par exemple LIFOU_WE."))
+        if db.session.get(Agency, field.data) is not None:
+            raise ValidationError(_("Ce code est déjà celui d’une agence."))

@@ -1,5 +1,5 @@
-"""Admin pages: accounts and their sign-ins, the interface languages with their uploaded
-catalogues, and the audit trail."""
+"""Admin pages: accounts and their sign-ins, agencies, the interface languages with their
+uploaded catalogues, and the audit trail."""
 
 import json
 from datetime import timedelta
@@ -10,6 +10,7 @@ from flask import (Response, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import agencies as agency_service
 from .. import audit, people
 from ..auth import sign_ins
 from ..auth.guard import login_required
@@ -18,10 +19,11 @@ from ..figures.exports import table_csv_chunks
 from ..i18n import N_, _, catalogues, local_midnight, ngettext, to_local
 from ..i18n.catalogues import name_key
 from ..i18n.po import MAX_UPLOAD_BYTES
-from ..models import AGENCY_ROLES, MAX_ID, AuditEntry, Catalogue, Language, User
+from ..models import AGENCY_ROLES, MAX_ID, Agency, AuditEntry, Catalogue, Language, User
 from ..navigation import may_open
 from . import bp
-from .forms import AuditFilterForm, ConfirmForm, MoveForm, NewLanguageForm, NewUserForm, UploadForm
+from .forms import (AgencyForm, AuditFilterForm, ConfirmForm, MoveForm, NewAgencyForm, NewLanguageForm, NewUserForm,
+                    UploadForm)
 
 TRANSLATORS = ("admin", "coordinator")
 
@@ -422,3 +424,79 @@ def audit_trail_csv():
 
 def _json(value) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# --------------------------------------------------------------------------- agencies
+
+
+def _agency_or_404(code: str) -> Agency:
+    agency = None if "\x00" in code else db.session.get(Agency, code)
+    if agency is None:
+        abort(404)
+    return agency
+
+
+def _agencies_page(form: NewAgencyForm, status: int = 200):
+    rows = db.session.scalars(sa.select(Agency).order_by(Agency.active.desc(), Agency.name)).all()
+    staff = dict(db.session.execute(sa.select(User.agency_code, sa.func.count()).where(User.active)
+                                    .group_by(User.agency_code)).all())
+    return render_template("admin/agencies.html", agencies=rows, staff=staff, form=form), status
+
+
+@bp.route("/agences", methods=["GET", "POST"])
+@login_required("admin")
+def agencies():
+    """Every agency, open first, and the form to add one."""
+    form = NewAgencyForm()
+    if form.validate_on_submit():
+        try:
+            agency_service.add(current_user, form.code.data, form.name.data, form.commune.data)
+            db.session.commit()
+        except IntegrityError:  # the same code, added by another admin meanwhile
+            db.session.rollback()
+            form.code.errors.append(_("Ce code est déjà celui d’une agence."))
+        else:
+            flash(_("Agence ajoutée : elle est proposée aux tablettes à leur prochaine mise à jour."), "success")
+            return redirect(url_for("admin.agencies"))
+    return _agencies_page(form, 400 if form.errors else 200)
+
+
+def _agency_page(agency: Agency, form: AgencyForm | None = None, status: int = 200):
+    form = form or AgencyForm(name=agency.name, commune=agency.commune_code)
+    staff = db.session.scalars(sa.select(User).where(User.agency_code == agency.code, User.active)
+                               .order_by(User.username)).all()
+    return render_template("admin/agency.html", agency=agency, form=form, staff=staff, confirm=ConfirmForm()), status
+
+
+@bp.route("/agences/<code>", methods=["GET", "POST"])
+@login_required("admin")
+def agency(code):
+    """One agency: rename it, attach it to another commune, deactivate or reactivate it."""
+    agency = _agency_or_404(code)
+    form = AgencyForm()
+    if request.method == "GET":
+        return _agency_page(agency)
+    if not form.validate_on_submit():
+        return _agency_page(agency, form, 400)
+    if agency_service.update(current_user, agency, form.name.data, form.commune.data):
+        db.session.commit()
+        flash(_("Agence enregistrée."), "success")
+    else:
+        flash(_("Aucune modification."), "info")
+    return redirect(url_for("admin.agency", code=agency.code))
+
+
+@bp.post("/agences/<code>/activation")
+@login_required("admin")
+def toggle_agency(code):
+    """Deactivate an agency (its records stay and count; it takes no new one) or reopen it."""
+    agency = _agency_or_404(code)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        flash(_("Choix inconnu : %(value)s.", value=wanted or ""), "error")
+    elif (wanted == "1") != agency.active:
+        agency_service.set_active(current_user, agency, wanted == "1")
+        db.session.commit()
+        flash(_("Agence réactivée.") if wanted == "1" else
+              _("Agence désactivée : ses accompagnements restent, elle n’en prend plus de nouveaux."), "success")
+    return redirect(url_for("admin.agency", code=agency.code))

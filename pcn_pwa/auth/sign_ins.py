@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from flask_login import login_user
 
-from ..extensions import db
+from ..extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from ..i18n import _
 from ..models import SignIn, User, utcnow
 
@@ -62,10 +62,16 @@ def load(token: str) -> User | None:
     return user
 
 
+# How long a reading request's touch waits for a lock before giving up (it is tried again at
+# the next request): a busy writer must not slow pages down, nor fail them.
+TOUCH_LOCK_WAIT_MS = 100
+
+
 def _touch(sign_in: SignIn) -> None:
     """Move "last seen" on, once a minute at most. A request that writes does it in its own
     transaction (on SQLite it already holds the write lock, which another connection would wait
-    for); one that reads, on a connection of its own, committed at once."""
+    for); one that reads, on a connection of its own, committed at once, waiting for no lock:
+    "last seen" is worth no failed or slow page."""
     now = utcnow()
     if now - sign_in.last_seen_at < TOUCH_EVERY:
         return
@@ -73,9 +79,24 @@ def _touch(sign_in: SignIn) -> None:
              .values(last_seen_at=now).execution_options(synchronize_session=False))
     if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
         db.session.execute(moved)
-    else:
-        with db.engine.begin() as connection:
-            connection.execute(moved)
+        return
+    try:
+        with db.engine.connect() as connection:
+            # On SQLite, straight to the driver: a statement through SQLAlchemy would begin the
+            # transaction before the wait is set.
+            sqlite = connection.connection.dbapi_connection if connection.dialect.name == "sqlite" else None
+            if sqlite:
+                sqlite.execute(f"PRAGMA busy_timeout={TOUCH_LOCK_WAIT_MS}")
+            try:
+                with connection.begin():
+                    if not sqlite:
+                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {TOUCH_LOCK_WAIT_MS}")
+                    connection.execute(moved)
+            finally:
+                if sqlite:  # the pool's connections keep the app's own wait (__init__.py)
+                    sqlite.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    except sa.exc.OperationalError:
+        current_app.logger.info("sign-in %s: last seen not moved (a lock was held)", sign_in.id)
 
 
 def current() -> SignIn | None:

@@ -111,7 +111,9 @@ SCHEMAS = {
             "agencies": {"type": "array", "items": {
                 "type": "object", "required": ["code", "name", "province", "active"],
                 "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                               "province": _codes(["sud", "nord", "iles"]), "active": {"type": "boolean"}}}},
+                               "commune": {"type": "string", "description": "INSEE code of its commune"},
+                               "province": _codes(["sud", "nord", "iles"]), "active": {"type": "boolean",
+                               "description": "false: deactivated, it takes no new record (its records stay)"}}}},
             "partners": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
             "procedures": {"type": "array", "items": {"type": "object", "required": ["code", "partner", "label"]}},
             "topics": {"type": "array", "items": ref("CodeLabel")},

@@ -67,6 +67,9 @@ ADMIN_PAGES = [
     ("/admin/utilisateurs/nouveau", "submit"),
     ("/compte/mot-de-passe", None),
     ("/compte/mot-de-passe", "submit"),
+    ("/admin/agences", None),
+    ("/admin/agences", "submit"),
+    ("/admin/agences", "Koné"),
     ("/admin/journal", None),
     ("/admin/journal?start=2026-03-09&end=2026-03-01", None),  # a filter refused at its field
 ]
