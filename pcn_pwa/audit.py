@@ -22,6 +22,7 @@ ACTIONS = {
     "user.deactivate": N_("Compte désactivé"),
     "user.activate": N_("Compte réactivé"),
     "user.move": N_("Compte changé d’agence"),
+    "user.languages": N_("Langues confiées à un traducteur"),
     "agency.add": N_("Agence ajoutée"),
     "agency.update": N_("Agence modifiée"),
     "agency.deactivate": N_("Agence désactivée"),

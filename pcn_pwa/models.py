@@ -64,7 +64,7 @@ class UTCDateTime(sa.TypeDecorator):
 MAX_ID = 2 ** 31 - 1
 
 PROVINCES = ("sud", "nord", "iles")
-ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
+ROLES = ("advisor", "manager", "partner", "coordinator", "admin", "translator")
 # Roles whose work is tied to one agency.
 AGENCY_ROLES = ("advisor", "manager")
 
@@ -139,8 +139,18 @@ class Topic(db.Model):
         return {"code": self.code, "label": self.label}
 
 
+# The languages an admin assigned to a translator: the only catalogues they upload and publish.
+translator_language = sa.Table(
+    "translator_language",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("language_code", sa.ForeignKey("language.code", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class User(UserMixin, db.Model):
-    """Someone who signs in: an advisor, a manager, a partner, the coordinator or an admin."""
+    """Someone who signs in: an advisor, a manager, a partner, the coordinator, an admin, or a
+    translator (the catalogues of the languages assigned to them, nothing else)."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -159,6 +169,7 @@ class User(UserMixin, db.Model):
 
     agency: so.Mapped[Optional[Agency]] = so.relationship()
     partner: so.Mapped[Optional[Partner]] = so.relationship()
+    languages: so.Mapped[list["Language"]] = so.relationship(secondary=translator_language)
 
     __table_args__ = (
         sa.CheckConstraint(f"role IN {ROLES}", name="role"),
@@ -195,6 +206,13 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+    def may_translate(self, language_code: str) -> bool:
+        """Who uploads, previews and publishes a language's catalogues: admins, and the
+        translators it is assigned to."""
+        if self.role == "admin":
+            return True
+        return self.role == "translator" and any(language.code == language_code for language in self.languages)
 
     def may_read_records_of(self, agency_code: str) -> bool:
         """Who may read an agency's records (see the sync contract)."""

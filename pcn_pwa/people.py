@@ -10,7 +10,9 @@ import secrets
 from . import audit
 from .auth import sign_ins
 from .extensions import db
-from .models import AGENCY_ROLES, Agency, Partner, SignIn, User
+import sqlalchemy as sa
+
+from .models import AGENCY_ROLES, Agency, Language, Partner, SignIn, User
 
 MIN_PASSWORD_LENGTH = 10
 # One-time passwords are read aloud or copied from a screen: no 0/o, 1/l/i.
@@ -92,6 +94,17 @@ def move(actor: User, user: User, agency_code: str) -> None:
     before = facts(user)
     user.agency_code = agency_code
     audit.record(actor, "user.move", f"user/{user.id}", before=before, after=facts(user))
+
+
+def assign_languages(actor: User, user: User, codes: list[str]) -> bool:
+    """The languages a translator works on; False when nothing changed."""
+    before = sorted(language.code for language in user.languages)
+    if sorted(codes) == before:
+        return False
+    user.languages = list(db.session.scalars(sa.select(Language).where(Language.code.in_(codes))))
+    audit.record(actor, "user.languages", f"user/{user.id}", before={"languages": before},
+                 after={"languages": sorted(codes)})
+    return True
 
 
 def change_own_password(user: User, new_password: str, keep: SignIn | None) -> None:

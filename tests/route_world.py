@@ -18,7 +18,7 @@ from werkzeug.test import encode_multipart
 
 from pcn_pwa.accompaniments import cards
 from pcn_pwa.extensions import db
-from pcn_pwa.models import SignIn, User
+from pcn_pwa.models import Language, SignIn, User
 from pcn_pwa.seed import seed_reference
 
 from .conftest import PASSWORD, _fresh_request_globals, make_app
@@ -28,8 +28,7 @@ CORPUS = Path(__file__).resolve().parent / "po_corpus"
 AGENCY_A, AGENCY_B = "TADINE", "KONE"
 
 # Who is asked: nobody, and one user of every role; advisors and managers of two agencies, so
-# that reaching into the other agency is tried. There is no translator role: translations are
-# the work of admins and the coordinator (admin.TRANSLATORS).
+# that reaching into the other agency is tried; the translator is assigned the world's language.
 USERS = {
     "advisor_a": ("advisor", AGENCY_A, None),
     "advisor_b": ("advisor", AGENCY_B, None),
@@ -38,6 +37,7 @@ USERS = {
     "coordinator": ("coordinator", None, None),
     "partner": ("partner", None, "CAFAT"),
     "admin": ("admin", None, None),
+    "translator": ("translator", None, None),  # of the world's language (dhv) only
 }
 WHO = ["anonymous", *USERS]
 
@@ -97,6 +97,8 @@ def build_world(tmp_dir, **config):
             response = client.post("/login", data={"username": user.username, "password": PASSWORD})
             assert response.status_code == 302, response.get_data(as_text=True)[:500]
             world.clients[who], world.users[who] = client, user
+        world.users["translator"].languages = [db.session.get(Language, world.language)]
+        db.session.commit()
         idle = User(username="idle", display_name="idle", role="advisor", agency_code=AGENCY_A, active=False)
         idle.set_password(PASSWORD)
         db.session.add(idle)

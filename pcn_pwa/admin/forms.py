@@ -5,7 +5,7 @@ import unicodedata
 
 import sqlalchemy as sa
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, ValidationError
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
@@ -14,6 +14,7 @@ from ..i18n import _, _l
 from .. import people
 from ..accompaniments.text import FORBIDDEN_CHARS
 from ..labels import role_label
+from ..records.forms import ChipsField
 from ..models import ROLES, Agency, Commune, Language, Partner, User
 
 # ISO 639-1 (two letters) or 639-2/639-3 (three letters), as gettext and Accept-Language write them.
@@ -169,3 +170,21 @@ class NewAgencyForm(AgencyForm):
             raise ValidationError(_("Des majuscules sans accent, des chiffres ou « _ », par exemple LIFOU_WE."))
         if db.session.get(Agency, field.data) is not None:
             raise ValidationError(_("Ce code est déjà celui d’une agence."))
+
+
+class LanguageChips(ChipsField):
+    """Touch-friendly checkboxes whose codes are checked against the choices."""
+
+    pre_validate = SelectMultipleField.pre_validate
+
+
+class TranslatorLanguagesForm(PCNForm):
+    """The languages whose catalogues a translator uploads and publishes (never French, the source)."""
+
+    languages = LanguageChips(_l("Langues confiées"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = db.session.scalars(sa.select(Language).where(Language.code != "fr")).all()
+        self.languages.choices = sorted(((language.code, f"{language.native_name} ({language.french_name})")
+                                         for language in rows), key=lambda pair: pair[1].casefold())

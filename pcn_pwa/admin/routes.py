@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import agencies as agency_service
 from .. import audit, people
 from ..auth import sign_ins
-from ..auth.guard import login_required
+from ..auth.guard import deny_forbidden, login_required
 from ..extensions import db
 from ..figures.exports import table_csv_chunks
 from ..i18n import N_, _, catalogues, local_midnight, ngettext, to_local
@@ -23,9 +23,13 @@ from ..models import AGENCY_ROLES, MAX_ID, Agency, AuditEntry, Catalogue, Langua
 from ..navigation import may_open
 from . import bp
 from .forms import (AgencyForm, AuditFilterForm, ConfirmForm, MoveForm, NewAgencyForm, NewLanguageForm, NewUserForm,
-                    UploadForm)
+                    TranslatorLanguagesForm, UploadForm)
 
-TRANSLATORS = ("admin", "coordinator")
+# Who opens the languages' pages (a translator, only those of the languages assigned to them), and
+# who uploads, publishes and restores catalogues. The coordinator reads them, as every other of
+# their rights is read-only; adding a language and offering it to users stay with admins.
+LANGUAGE_READERS = ("admin", "coordinator", "translator")
+LANGUAGE_WRITERS = ("admin", "translator")
 
 # Pages shown in a preview, if the admin's role may open them.
 PREVIEW_PAGES = [
@@ -59,11 +63,13 @@ def user(user_id):
     return _user_page(_user_or_404(user_id))
 
 
-def _user_page(account: User, move_form: MoveForm | None = None, status: int = 200):
+def _user_page(account: User, move_form: MoveForm | None = None, languages_form=None, status: int = 200):
+    languages_form = languages_form or TranslatorLanguagesForm(
+        languages=[language.code for language in account.languages])
     return render_template("admin/user.html", account=account, sign_ins=sign_ins.open_sign_ins(account),
                            describe=sign_ins.describe, confirm=ConfirmForm(),
                            move_form=move_form or MoveForm(agency=account.agency_code),
-                           agency_roles=AGENCY_ROLES), status
+                           languages_form=languages_form, agency_roles=AGENCY_ROLES), status
 
 
 def _one_time_password_page(account: User, password: str, created: bool):
@@ -133,11 +139,28 @@ def move_user(user_id):
         return redirect(url_for("admin.user", user_id=account.id))
     form = MoveForm()
     if not (form.validate_on_submit() and form.placement_ok(account.role)):
-        return _user_page(account, form, 400)
+        return _user_page(account, form, status=400)
     if form.agency.data != account.agency_code:
         people.move(current_user, account, form.agency.data)
         db.session.commit()
         flash(_("Agence changée. Ses accompagnements passés restent à l’agence où ils ont été faits."), "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/utilisateurs/<int:user_id>/langues")
+@login_required("admin")
+def translator_languages(user_id):
+    """Assign languages to a translator: the only catalogues they upload, preview and publish."""
+    account = _user_or_404(user_id)
+    if account.role != "translator":
+        flash(_("Seuls les comptes de traduction reçoivent des langues."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
+    form = TranslatorLanguagesForm()
+    if not form.validate_on_submit():
+        return _user_page(account, languages_form=form, status=400)
+    if people.assign_languages(current_user, account, form.languages.data or []):
+        db.session.commit()
+        flash(_("Langues confiées enregistrées."), "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
@@ -163,10 +186,13 @@ def end_sign_ins(user_id):
 
 
 def _language_or_404(code: str) -> Language:
+    """The language, if it exists and is the user's to see (a translator's own languages)."""
     # No code holds a NUL, and PostgreSQL refuses one in a query (a 500): not found.
     language = None if "\x00" in code else db.session.get(Language, code)
     if language is None:
         abort(404)
+    if current_user.role == "translator" and not current_user.may_translate(language.code):
+        abort(403)
     return language
 
 
@@ -195,9 +221,12 @@ def _po_response(text: str, filename: str) -> Response:
 
 
 @bp.route("/langues", methods=["GET", "POST"])
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_READERS)
 def languages():
-    """Every language the app knows, whether users are offered it, and its live catalogue."""
+    """Every language the app knows (a translator's own), whether users are offered it, and its
+    live catalogue; admins add languages here."""
+    if request.method == "POST" and current_user.role != "admin":
+        return deny_forbidden()
     form = NewLanguageForm()
     if form.validate_on_submit():
         catalogues.add_language(form.code.data, form.native_name.data, form.french_name.data)
@@ -206,7 +235,8 @@ def languages():
         db.session.commit()
         flash(_("Langue ajoutée. Téléversez son catalogue, puis activez-la."), "success")
         return redirect(url_for("admin.language", code=form.code.data))
-    rows = db.session.scalars(sa.select(Language)).all()
+    rows = current_user.languages if current_user.role == "translator" else db.session.scalars(sa.select(Language)).all()
+    rows = list(rows)
     rows.sort(key=lambda language: name_key(language.french_name))
     status = 400 if form.errors else 200
     return render_template("admin/languages.html", languages=rows, form=form,
@@ -214,7 +244,7 @@ def languages():
 
 
 @bp.get("/langues/modele.pot")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_READERS)
 def template_download():
     """The template: every message of the interface in French, the source of every translation."""
     with open(catalogues.template_path(), encoding="utf-8") as handle:
@@ -236,14 +266,14 @@ def _language_page(language: Language, upload_form: UploadForm, status: int = 20
 
 
 @bp.get("/langues/<code>")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_READERS)
 def language(code):
     """One language: its live catalogue, the upload form and every upload so far."""
     return _language_page(_language_or_404(code), UploadForm())
 
 
 @bp.post("/langues/<code>/catalogues")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_WRITERS)
 def upload_catalogue(code):
     """Check an uploaded .po and keep it on record; it goes live only when published."""
     language = _language_or_404(code)
@@ -260,7 +290,7 @@ def upload_catalogue(code):
 
 
 @bp.get("/langues/<code>/catalogues/<int:catalogue_id>")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_READERS)
 def catalogue_report(code, catalogue_id):
     """What an upload holds, what was refused and why, a preview, and the publish button."""
     language = _language_or_404(code)
@@ -273,7 +303,7 @@ def catalogue_report(code, catalogue_id):
 
 
 @bp.get("/langues/<code>/catalogues/<int:catalogue_id>/messages.po")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_READERS)
 def catalogue_download(code, catalogue_id):
     """An uploaded file as it was accepted (UTF-8, composed)."""
     catalogue = _catalogue_or_404(_language_or_404(code), catalogue_id)
@@ -283,7 +313,7 @@ def catalogue_download(code, catalogue_id):
 
 
 @bp.post("/langues/<code>/catalogues/<int:catalogue_id>/publier")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_WRITERS)
 def publish_catalogue(code, catalogue_id):
     """Make an accepted upload live for every worker, at once (one transaction)."""
     language = _language_or_404(code)
@@ -304,7 +334,7 @@ def publish_catalogue(code, catalogue_id):
 
 
 @bp.post("/langues/<code>/restaurer")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_WRITERS)
 def restore_catalogue(code):
     """One click back to the catalogue published before the live one."""
     language = _language_or_404(code)
@@ -322,7 +352,7 @@ def restore_catalogue(code):
 
 
 @bp.post("/langues/<code>/activation")
-@login_required(*TRANSLATORS)
+@login_required("admin")
 def toggle_language(code):
     """Offer the language to users, or stop offering it (French, the source, always stays)."""
     language = _language_or_404(code)
@@ -342,7 +372,7 @@ def toggle_language(code):
 
 
 @bp.get("/langues/<code>/messages.po")
-@login_required(*TRANSLATORS)
+@login_required(*LANGUAGE_READERS)
 def current_po_download(code):
     """The language's current .po: the live one, or a fresh file from the template to start from."""
     language = _language_or_404(code)

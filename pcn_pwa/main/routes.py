@@ -47,6 +47,8 @@ def home():
             )
         )
         context["month_count"] = _count(concerns_partner, Accompaniment.occurred_at >= month)
+    elif current_user.role == "translator":  # no figure: the languages to translate
+        context["languages"] = sorted(current_user.languages, key=lambda language: language.french_name)
     else:
         counts = dict(
             db.session.execute(

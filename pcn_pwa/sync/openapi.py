@@ -95,7 +95,8 @@ SCHEMAS = {
         "properties": {
             "user": {"type": "object", "required": ["username", "display_name", "role", "agency", "locale"],
                      "properties": {"username": {"type": "string"}, "display_name": {"type": "string"},
-                                    "role": _codes(["advisor", "manager", "partner", "coordinator", "admin"]),
+                                    "role": _codes(["advisor", "manager", "partner", "coordinator", "admin",
+                                                                    "translator"]),
                                     "agency": {"type": ["string", "null"]}, "locale": {"type": "string"}}},
             "csrf_token": {"type": "string", "minLength": 1},
             "server_time": {"type": "string", "format": "date-time"},

@@ -86,9 +86,9 @@ def pull():
 
     from ..auth.guard import deny_forbidden
     from ..models import Accompaniment
-    from ..accompaniments.access import readable
+    from ..accompaniments.access import READER_ROLES, readable
 
-    if current_user.role == "partner":
+    if current_user.role not in READER_ROLES:  # partners and translators read no record
         return deny_forbidden()
     since_text, limit_text = request.args.get("since", "0") or "0", request.args.get("limit", "")
     since = typed_int(since_text, max_digits=18)  # change numbers fit in 63 bits
