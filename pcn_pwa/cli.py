@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .extensions import db
-from . import people
+from . import audit, people
 from .models import ROLES, User
 
 # people.placement_problem's keys, in the words of this command.
@@ -93,6 +93,8 @@ def create_user(username, role, agency_code, partner_code, display_name, locale)
     )
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()  # its id, for the trail
+    audit.record(None, "user.create", f"user/{user.id}", after=people.facts(user))  # by "(commande)"
     db.session.commit()
     click.echo(f"Created {role} {username}.")
 

@@ -176,3 +176,5 @@ def test_flask_users_still_creates_accounts_that_sign_in_at_once(app, runner):
     assert result.exit_code == 0, result.output
     browser, response = sign_in(app, "ana", "a long enough password")
     assert browser.get("/accompagnements/nouveau").status_code == 200  # not asked to choose: she typed it
+    assert actions() == ["user.create"]
+    assert db.session.scalar(sa.select(AuditEntry.actor_name)) == "(commande)"
