@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import SQLITE_BUSY_TIMEOUT_MS, csrf, db, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.before_request(protect_request)
 
-    from . import compression, errors, i18n, labels, navigation, security
+    from . import audit, compression, errors, i18n, labels, navigation, security  # noqa: F401 (audit: its guards)
     from .auth import throttle
     from .pwa import static_build
 
@@ -70,21 +70,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
+    from .auth import sign_ins
     from .auth.guard import deny_anonymous
-    from .models import User
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id, _sep, fingerprint = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.get_id() != session_id:
-            return None
-        return user
+    # The session names a sign-in kept on the server, so that signing out ends it for good.
+    login_manager.user_loader(sign_ins.load)
 
     login_manager.unauthorized_handler(deny_anonymous)
 
@@ -103,7 +95,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size=-32000")
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()

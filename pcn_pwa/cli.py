@@ -8,9 +8,19 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .extensions import db
-from .models import AGENCY_ROLES, ROLES, Agency, Partner, User
+from . import audit, people
+from .models import ROLES, User
 
-MIN_PASSWORD_LENGTH = 10
+# people.placement_problem's keys, in the words of this command.
+PLACEMENT_MESSAGES = {
+    "agency_required": "A {role} needs --agency.",
+    "agency_unknown": "Unknown agency {agency!r}: run 'flask seed' or check the code.",
+    "agency_inactive": "Agency {agency!r} is deactivated: choose an active one.",
+    "agency_not_for_role": "A {role} works for no single agency: drop --agency.",
+    "partner_required": "A partner user needs --partner.",
+    "partner_unknown": "Unknown partner {partner!r}.",
+    "partner_not_for_role": "Only partner users take --partner.",
+}
 
 users_cli = AppGroup("users", help="Manage the people who sign in.")
 translate_cli = AppGroup("translate", help="The interface's message catalogues (translations/).")
@@ -65,25 +75,14 @@ def create_user(username, role, agency_code, partner_code, display_name, locale)
         raise click.UsageError("The username must have 1 to 64 characters.")
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise click.UsageError(f"User {username!r} already exists.")
-    if role in AGENCY_ROLES:
-        if not agency_code:
-            raise click.UsageError(f"A {role} needs --agency.")
-        agency_code = agency_code.upper()
-        if db.session.get(Agency, agency_code) is None:
-            raise click.UsageError(f"Unknown agency {agency_code!r}: run 'flask seed' or check the code.")
-    elif agency_code:
-        raise click.UsageError(f"A {role} works for no single agency: drop --agency.")
-    if role == "partner":
-        if not partner_code:
-            raise click.UsageError("A partner user needs --partner.")
-        partner_code = partner_code.upper()
-        if db.session.get(Partner, partner_code) is None:
-            raise click.UsageError(f"Unknown partner {partner_code!r}.")
-    elif partner_code:
-        raise click.UsageError("Only partner users take --partner.")
+    agency_code = agency_code.upper() if agency_code else None
+    partner_code = partner_code.upper() if partner_code else None
+    problem = people.placement_problem(role, agency_code, partner_code)
+    if problem:
+        raise click.UsageError(PLACEMENT_MESSAGES[problem].format(role=role, agency=agency_code, partner=partner_code))
     password = _read_password()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.UsageError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) < people.MIN_PASSWORD_LENGTH:
+        raise click.UsageError(f"The password must have at least {people.MIN_PASSWORD_LENGTH} characters.")
     user = User(
         username=username,
         display_name=display_name or username,
@@ -94,6 +93,8 @@ def create_user(username, role, agency_code, partner_code, display_name, locale)
     )
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()  # its id, for the trail
+    audit.record(None, "user.create", f"user/{user.id}", after=people.facts(user))  # by "(commande)"
     db.session.commit()
     click.echo(f"Created {role} {username}.")
 
@@ -105,7 +106,7 @@ def deactivate_user(username):
     user = db.session.scalar(sa.select(User).where(User.username == User.normalise_username(username)))
     if user is None:
         raise click.UsageError(f"No user {username!r}.")
-    user.active = False
+    people.set_active(None, user, False)  # on record, by "(commande)"
     db.session.commit()
     click.echo(f"Deactivated {user.username}: their devices are signed out at their next request.")
 

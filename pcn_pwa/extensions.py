@@ -23,6 +23,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# How long SQLite waits for another connection's write lock (set on every connection, __init__.py).
+SQLITE_BUSY_TIMEOUT_MS = 10000
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -8,6 +8,7 @@ ROLE_LABELS = {
     "partner": N_("Partenaire"),
     "coordinator": N_("Coordination (gouvernement)"),
     "admin": N_("Administrateur"),
+    "translator": N_("Traduction"),
 }
 
 PROVINCE_LABELS = {

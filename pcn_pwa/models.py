@@ -59,8 +59,12 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+# The largest id a database integer holds: the URL's <int:…> takes any number of digits, and
+# PostgreSQL refused a larger one in a query with a 500, so a larger one is simply not found.
+MAX_ID = 2 ** 31 - 1
+
 PROVINCES = ("sud", "nord", "iles")
-ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
+ROLES = ("advisor", "manager", "partner", "coordinator", "admin", "translator")
 # Roles whose work is tied to one agency.
 AGENCY_ROLES = ("advisor", "manager")
 
@@ -90,7 +94,8 @@ class Agency(db.Model):
     __table_args__ = (sa.CheckConstraint(f"province IN {PROVINCES}", name="province"),)
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "province": self.province, "active": self.active}
+        return {"code": self.code, "name": self.name, "commune": self.commune_code, "province": self.province,
+                "active": self.active}
 
 
 class Partner(db.Model):
@@ -134,8 +139,18 @@ class Topic(db.Model):
         return {"code": self.code, "label": self.label}
 
 
+# The languages an admin assigned to a translator: the only catalogues they upload and publish.
+translator_language = sa.Table(
+    "translator_language",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("language_code", sa.ForeignKey("language.code", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class User(UserMixin, db.Model):
-    """Someone who signs in: an advisor, a manager, a partner, the coordinator or an admin."""
+    """Someone who signs in: an advisor, a manager, a partner, the coordinator, an admin, or a
+    translator (the catalogues of the languages assigned to them, nothing else)."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -146,11 +161,15 @@ class User(UserMixin, db.Model):
     partner_code: so.Mapped[Optional[str]] = so.mapped_column(sa.ForeignKey(Partner.code))
     locale: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
     active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Set with a one-time password handed over by an admin: the user chooses their own before
+    # anything else (and the one-time password cannot be it).
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
 
     agency: so.Mapped[Optional[Agency]] = so.relationship()
     partner: so.Mapped[Optional[Partner]] = so.relationship()
+    languages: so.Mapped[list["Language"]] = so.relationship(secondary=translator_language)
 
     __table_args__ = (
         sa.CheckConstraint(f"role IN {ROLES}", name="role"),
@@ -175,12 +194,25 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses deactivated accounts with this
         return self.active
 
+    # The sign-in token of this request's session, set by auth.sign_ins when it signs the user in
+    # or finds their sign-in (never stored: the database keeps only its hash).
+    sign_in_token = None
+
     def get_id(self) -> str:
-        # The hash prefix ties the session to the password: changing it signs out every device.
-        return f"{self.id}:{self.password_hash[-12:]}"
+        """What the session cookie holds: the sign-in's random token (see auth/sign_ins.py)."""
+        if not self.sign_in_token:
+            raise RuntimeError("a user is signed in through auth.sign_ins.start, never login_user alone")
+        return self.sign_in_token
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+    def may_translate(self, language_code: str) -> bool:
+        """Who uploads, previews and publishes a language's catalogues: admins, and the
+        translators it is assigned to."""
+        if self.role == "admin":
+            return True
+        return self.role == "translator" and any(language.code == language_code for language in self.languages)
 
     def may_read_records_of(self, agency_code: str) -> bool:
         """Who may read an agency's records (see the sync contract)."""
@@ -196,6 +228,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class SignIn(db.Model):
+    """One sign-in of a user on one browser, kept on the server so that it can be ended: the
+    session cookie holds a random token, of which only the hash is stored. Ended, the cookie is
+    refused at its next request (auth/sign_ins.py)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)  # SHA-256, hex
+    user_agent: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)  # to the minute
+    ended_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship()
 
 
 accompaniment_partner = sa.Table(
@@ -449,3 +497,21 @@ class CatalogueGeneration(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     value: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+
+class AuditEntry(db.Model):
+    """One action of an admin or translator (and the few others the trail names), written by
+    ``audit.record`` in the same transaction as the action, so one never stands without the
+    other. Never changed or deleted once written: the models refuse it (audit.py)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey(User.id), index=True)  # None: a command
+    actor_name: so.Mapped[str] = so.mapped_column(sa.String(64))  # the username then, kept as it was
+    action: so.Mapped[str] = so.mapped_column(sa.String(48), index=True)
+    target: so.Mapped[str] = so.mapped_column(sa.String(200))  # "user/12", "language/dhv"…
+    before: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+    after: so.Mapped[Optional[dict]] = so.mapped_column(sa.JSON)
+
+    actor: so.Mapped[Optional[User]] = so.relationship()
+

@@ -5,11 +5,13 @@ from flask_login import current_user
 
 from .i18n import N_, gettext
 
+# Every role that sees figures; translators see only the catalogues of their languages.
 ALL_ROLES = ("advisor", "manager", "partner", "coordinator", "admin")
+EVERYONE = (*ALL_ROLES, "translator")
 
 # (endpoint, label, roles allowed)
 MENU = [
-    ("main.home", N_("Accueil"), ALL_ROLES),
+    ("main.home", N_("Accueil"), EVERYONE),
     ("dashboard.index", N_("Tableau de bord"), ALL_ROLES),
     ("dashboard.devices", N_("Appareils"), ("manager", "coordinator", "admin")),
     ("records.new", N_("Nouvel accompagnement"), ("advisor", "manager", "admin")),
@@ -17,8 +19,10 @@ MENU = [
     ("records.follow_up_search", N_("Suivi d’une carte"), ("advisor", "manager", "coordinator", "admin")),
     ("pwa.sync_status", N_("Synchronisation"), ("advisor", "manager", "admin")),
     ("admin.users", N_("Utilisateurs"), ("admin",)),
-    ("admin.languages", N_("Langues"), ("admin", "coordinator")),
-    ("main.account", N_("Mon compte"), ALL_ROLES),
+    ("admin.agencies", N_("Agences"), ("admin",)),
+    ("admin.languages", N_("Langues"), ("admin", "coordinator", "translator")),
+    ("admin.audit_trail", N_("Journal"), ("admin",)),
+    ("main.account", N_("Mon compte"), EVERYONE),
 ]
 
 

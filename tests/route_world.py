@@ -11,13 +11,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import request_started
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from pcn_pwa.accompaniments import cards
 from pcn_pwa.extensions import db
-from pcn_pwa.models import User
+from pcn_pwa.models import Language, SignIn, User
 from pcn_pwa.seed import seed_reference
 
 from .conftest import PASSWORD, _fresh_request_globals, make_app
@@ -27,8 +28,7 @@ CORPUS = Path(__file__).resolve().parent / "po_corpus"
 AGENCY_A, AGENCY_B = "TADINE", "KONE"
 
 # Who is asked: nobody, and one user of every role; advisors and managers of two agencies, so
-# that reaching into the other agency is tried. There is no translator role: translations are
-# the work of admins and the coordinator (admin.TRANSLATORS).
+# that reaching into the other agency is tried; the translator is assigned the world's language.
 USERS = {
     "advisor_a": ("advisor", AGENCY_A, None),
     "advisor_b": ("advisor", AGENCY_B, None),
@@ -37,6 +37,7 @@ USERS = {
     "coordinator": ("coordinator", None, None),
     "partner": ("partner", None, "CAFAT"),
     "admin": ("admin", None, None),
+    "translator": ("translator", None, None),  # of the world's language (dhv) only
 }
 WHO = ["anonymous", *USERS]
 
@@ -52,16 +53,19 @@ class World:
     language: str = "dhv"
     accepted_catalogue: int = 0
     refused_catalogue: int = 0
+    idle_user: int = 0  # an account with no open sign-in: ending its sign-ins changes nothing
+    ended_sign_in: int = 0  # a sign-in of advisor A, already ended
 
     def client_of(self, who: str):
         return self.clients[who]
 
     def fresh_client(self, who: str):
-        """A new client holding ``who``'s session: signing it out leaves the others signed in."""
+        """A new client signed in as ``who`` (a sign-in of its own): signing it out, which ends
+        its sign-in on the server, leaves the others signed in."""
         client = self.app.test_client()
-        cookie = self.clients[who].get_cookie("pcn_session")
-        if cookie is not None:
-            client.set_cookie("pcn_session", cookie.value)
+        if who != "anonymous":
+            response = client.post("/login", data={"username": self.users[who].username, "password": PASSWORD})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 
 
@@ -93,6 +97,16 @@ def build_world(tmp_dir, **config):
             response = client.post("/login", data={"username": user.username, "password": PASSWORD})
             assert response.status_code == 302, response.get_data(as_text=True)[:500]
             world.clients[who], world.users[who] = client, user
+        world.users["translator"].languages = [db.session.get(Language, world.language)]
+        db.session.commit()
+        idle = User(username="idle", display_name="idle", role="advisor", agency_code=AGENCY_A, active=False)
+        idle.set_password(PASSWORD)
+        db.session.add(idle)
+        db.session.commit()
+        world.idle_user = idle.id
+        world.fresh_client("advisor_a").post("/logout")
+        world.ended_sign_in = db.session.scalar(
+            sa.select(SignIn.id).where(SignIn.user_id == world.users["advisor_a"].id, SignIn.ended_at.is_not(None)))
         world.card = cards.new_code()
         world.record_a, world.record_b = str(uuid.uuid4()), str(uuid.uuid4())
         for who, record_id, agency, card in [("advisor_a", world.record_a, AGENCY_A, world.card),

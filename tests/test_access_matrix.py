@@ -4,7 +4,7 @@ The routes are read from ``app.url_map`` (every endpoint and method, ``static`` 
 new route cannot escape: one missing from the table fails the test, by name, until someone writes
 down who may open it. URL parameters are real objects: a record of agency A, a card, a language
 with its uploads; so a manager of agency B asking for A's record is really tried (404: record ids
-are not to be probed). There is no translator role: admins and the coordinator manage languages.
+are not to be probed). The translator is assigned the world's language: its pages are theirs.
 
 Writes are sent so that, once allowed, they change nothing (a stale version, an unknown choice, an
 empty form, a refused upload): the one set of users and objects serves every case.
@@ -19,7 +19,7 @@ from .records_data import record
 from .route_world import WHO, build_world
 
 # Each cell, in the order of WHO: anonymous, advisor A, advisor B, manager A, manager B,
-# coordinator, partner, admin.
+# coordinator, partner, admin, translator.
 #   login    a page's answer to nobody: 302 to the sign-in form, with the way back
 #   401      the API's answer to nobody: JSON {"error": "auth_required", "message"}
 #   403      a page's "no access" page, or the API's JSON {"error": "forbidden", "message"}
@@ -30,67 +30,97 @@ from .route_world import WHO, build_world
 #   200:unchanged / 200:forbidden   the push's result for A's record sent again as it is
 RECORD = "/accompagnements/<uuid:record_id>"
 LANGUAGE = "/admin/langues/<code>"
-ADMIN_ONLY = "login 403 403 403 403 403 403 200"
-TRANSLATORS = "login 403 403 403 403 200 403 200"
-EVERYONE = "200 200 200 200 200 200 200 200"
-SIGNED_IN = "login 200 200 200 200 200 200 200"
-API_SIGNED_IN = "401 200 200 200 200 200 200 200"
-WRITERS = "login 200 200 200 200 403 403 200"
-READERS = "login 200 200 200 200 200 403 200"
+ADMIN_ONLY = "login 403 403 403 403 403 403 200 403"
+# The languages' pages: the coordinator reads them, a translator those of their languages.
+LANGUAGE_READERS = "login 403 403 403 403 200 403 200 200"
+EVERYONE = "200 200 200 200 200 200 200 200 200"
+SIGNED_IN = "login 200 200 200 200 200 200 200 200"
+FIGURES = "login 200 200 200 200 200 200 200 403"  # every role but the translator
+API_SIGNED_IN = "401 200 200 200 200 200 200 200 200"
+API_FIGURES = "401 200 200 200 200 200 200 200 403"
+WRITERS = "login 200 200 200 200 403 403 200 403"
+READERS = "login 200 200 200 200 200 403 200 403"
 MATRIX = {
     ("GET", "/"): SIGNED_IN,
     ("GET", "/accompagnements/"): READERS,
-    ("GET", RECORD): "login 200 404 200 404 200 403 200",
-    ("GET", f"{RECORD}/modifier"): "login 200 404 200 404 403 403 200",
-    ("POST", f"{RECORD}/modifier"): "login 400 404 400 404 403 403 400",
-    ("POST", f"{RECORD}/supprimer"): f"login >{RECORD} 404 >{RECORD} 404 403 403 >{RECORD}",
-    ("POST", f"{RECORD}/restaurer"): f"login 403 403 >{RECORD} 404 403 403 >{RECORD}",
+    ("GET", RECORD): "login 200 404 200 404 200 403 200 403",
+    ("GET", f"{RECORD}/modifier"): "login 200 404 200 404 403 403 200 403",
+    ("POST", f"{RECORD}/modifier"): "login 400 404 400 404 403 403 400 403",
+    ("POST", f"{RECORD}/supprimer"): f"login >{RECORD} 404 >{RECORD} 404 403 403 >{RECORD} 403",
+    ("POST", f"{RECORD}/restaurer"): f"login 403 403 >{RECORD} 404 403 403 >{RECORD} 403",
     ("GET", "/accompagnements/carte/"): WRITERS,
     ("GET", "/accompagnements/carte/<code>"): WRITERS,
     ("GET", "/accompagnements/nouveau"): WRITERS,
-    ("POST", "/accompagnements/nouveau"): "login 400 400 400 400 403 403 400",
+    ("POST", "/accompagnements/nouveau"): "login 400 400 400 400 403 403 400 403",
     ("GET", "/accompagnements/suivi"): READERS,
     ("GET", "/accompagnements/suivi/<code>"): READERS,
     ("GET", "/accompagnements/sur-la-tablette"): WRITERS,
-    ("GET", "/admin/langues"): TRANSLATORS,
-    ("POST", "/admin/langues"): "login 403 403 403 403 400 403 400",
-    ("GET", LANGUAGE): TRANSLATORS,
-    ("POST", f"{LANGUAGE}/activation"): f"login 403 403 403 403 >{LANGUAGE} 403 >{LANGUAGE}",
-    ("POST", f"{LANGUAGE}/catalogues"): "login 403 403 403 403 400 403 400",
-    ("GET", f"{LANGUAGE}/catalogues/<int:catalogue_id>"): TRANSLATORS,
-    ("GET", f"{LANGUAGE}/catalogues/<int:catalogue_id>/messages.po"): TRANSLATORS,
+    ("GET", "/admin/langues"): LANGUAGE_READERS,
+    # Adding a language and offering it stay with admins; uploads, publishing and restoring are
+    # for admins and the language's translators (the coordinator reads).
+    ("POST", "/admin/langues"): "login 403 403 403 403 403 403 400 403",
+    ("GET", LANGUAGE): LANGUAGE_READERS,
+    ("POST", f"{LANGUAGE}/activation"): f"login 403 403 403 403 403 403 >{LANGUAGE} 403",
+    ("POST", f"{LANGUAGE}/catalogues"): "login 403 403 403 403 403 403 400 400",
+    ("GET", f"{LANGUAGE}/catalogues/<int:catalogue_id>"): LANGUAGE_READERS,
+    ("GET", f"{LANGUAGE}/catalogues/<int:catalogue_id>/messages.po"): LANGUAGE_READERS,
     ("POST", f"{LANGUAGE}/catalogues/<int:catalogue_id>/publier"):
-        f"login 403 403 403 403 >{LANGUAGE}/catalogues/ 403 >{LANGUAGE}/catalogues/",
-    ("GET", f"{LANGUAGE}/messages.po"): TRANSLATORS,
-    ("POST", f"{LANGUAGE}/restaurer"): f"login 403 403 403 403 >{LANGUAGE} 403 >{LANGUAGE}",
-    ("GET", "/admin/langues/modele.pot"): TRANSLATORS,
+        f"login 403 403 403 403 403 403 >{LANGUAGE}/catalogues/ >{LANGUAGE}/catalogues/",
+    ("GET", f"{LANGUAGE}/messages.po"): LANGUAGE_READERS,
+    ("POST", f"{LANGUAGE}/restaurer"): f"login 403 403 403 403 403 403 >{LANGUAGE} >{LANGUAGE}",
+    ("GET", "/admin/langues/modele.pot"): LANGUAGE_READERS,
+    ("GET", "/admin/agences"): ADMIN_ONLY,
+    ("POST", "/admin/agences"): "login 403 403 403 403 403 403 400 403",
+    ("GET", "/admin/agences/<code>"): ADMIN_ONLY,
+    ("POST", "/admin/agences/<code>"): "login 403 403 403 403 403 403 400 403",
+    ("POST", "/admin/agences/<code>/activation"): "login 403 403 403 403 403 403 >/admin/agences/TADINE 403",
+    ("GET", "/admin/journal"): ADMIN_ONLY,
+    ("GET", "/admin/journal.csv"): ADMIN_ONLY,
     ("GET", "/admin/utilisateurs"): ADMIN_ONLY,
-    ("GET", "/api/v1/accompaniments"): "401 200:A 200:B 200:A 200:B 200:AB 403 200:AB",
-    ("GET", "/api/v1/exports/accompaniments.csv"): "401 200 200 200 200 200 403 200",
-    ("GET", "/api/v1/exports/accompaniments.xlsx"): "401 200 200 200 200 200 403 200",
-    ("GET", "/api/v1/exports/stats.xlsx"): API_SIGNED_IN,
+    ("GET", "/admin/utilisateurs/<int:user_id>"): ADMIN_ONLY,
+    ("GET", "/admin/utilisateurs/nouveau"): ADMIN_ONLY,
+    ("POST", "/admin/utilisateurs/nouveau"): "login 403 403 403 403 403 403 400 403",
+    # The idle account (deactivated, never signed in): a new one-time password changes nothing
+    # any other request relies on; no choice of state, no agency: nothing done.
+    ("POST", "/admin/utilisateurs/<int:user_id>/mot-de-passe"): "login 403 403 403 403 403 403 200 403",
+    ("POST", "/admin/utilisateurs/<int:user_id>/activation"):
+        "login 403 403 403 403 403 403 >/admin/utilisateurs/ 403",
+    ("POST", "/admin/utilisateurs/<int:user_id>/agence"): "login 403 403 403 403 403 403 400 403",
+    # The idle account is no translator: nothing assigned.
+    ("POST", "/admin/utilisateurs/<int:user_id>/langues"): "login 403 403 403 403 403 403 >/admin/utilisateurs/ 403",
+    ("POST", "/admin/utilisateurs/<int:user_id>/connexions/terminer"):
+        "login 403 403 403 403 403 403 >/admin/utilisateurs/ 403",
+    ("GET", "/api/v1/accompaniments"): "401 200:A 200:B 200:A 200:B 200:AB 403 200:AB 403",
+    ("GET", "/api/v1/exports/accompaniments.csv"): "401 200 200 200 200 200 403 200 403",
+    ("GET", "/api/v1/exports/accompaniments.xlsx"): "401 200 200 200 200 200 403 200 403",
+    ("GET", "/api/v1/exports/stats.xlsx"): API_FIGURES,
     ("GET", "/api/v1/me"): API_SIGNED_IN,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("GET", "/api/v1/reference"): API_SIGNED_IN,
-    ("GET", "/api/v1/stats"): API_SIGNED_IN,
+    ("GET", "/api/v1/stats"): API_FIGURES,
     ("POST", "/api/v1/sync"):
-        "401 200:unchanged 200:forbidden 200:unchanged 200:forbidden 200:forbidden 200:forbidden 200:unchanged",
+        "401 200:unchanged 200:forbidden 200:unchanged 200:forbidden 200:forbidden 200:forbidden 200:unchanged "
+        "200:forbidden",
     ("GET", "/compte"): SIGNED_IN,
+    ("GET", "/compte/mot-de-passe"): SIGNED_IN,
+    ("POST", "/compte/mot-de-passe"): "login 400 400 400 400 400 400 400 400",
+    # A sign-in of advisor A, already ended: ending it again changes nothing; it is nobody else's.
+    ("POST", "/compte/connexions/<int:sign_in_id>/terminer"): "login >/compte 404 404 404 404 404 404 404",
     ("POST", "/compte"): SIGNED_IN,  # no language chosen: the page again
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/hors-ligne"): EVERYONE,
-    ("POST", "/langue"): ">/ >/ >/ >/ >/ >/ >/ >/",
+    ("POST", "/langue"): ">/ >/ >/ >/ >/ >/ >/ >/ >/",
     ("GET", "/langues/<code>/textes.json"): EVERYONE,
-    ("GET", "/login"): "200 >/ >/ >/ >/ >/ >/ >/",
-    ("POST", "/login"): "400 >/ >/ >/ >/ >/ >/ >/",
-    ("POST", "/logout"): ">/login >/login >/login >/login >/login >/login >/login >/login",
+    ("GET", "/login"): "200 >/ >/ >/ >/ >/ >/ >/ >/",
+    ("POST", "/login"): "400 >/ >/ >/ >/ >/ >/ >/ >/",
+    ("POST", "/logout"): ">/login >/login >/login >/login >/login >/login >/login >/login >/login",
     ("GET", "/manifest.webmanifest"): EVERYONE,
     ("GET", "/static/<path:filename>"): EVERYONE,
     ("GET", "/sw.js"): EVERYONE,
     ("GET", "/synchronisation"): SIGNED_IN,
-    ("GET", "/tableau-de-bord"): SIGNED_IN,
-    ("GET", "/tableau-de-bord/appareils"): "login 403 403 200 200 200 403 200",
-    ("GET", "/tableau-de-bord/rapport"): SIGNED_IN,
+    ("GET", "/tableau-de-bord"): FIGURES,
+    ("GET", "/tableau-de-bord/appareils"): "login 403 403 200 200 200 403 200 403",
+    ("GET", "/tableau-de-bord/rapport"): FIGURES,
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # answered by Werkzeug from GET and the rule's methods
 
@@ -119,11 +149,17 @@ def fill(rule, world) -> str:
             values[name] = world.card
         elif name == "code" and rule.endpoint == "pwa.script_strings":
             values[name] = "en"
+        elif name == "code" and rule.rule.startswith("/admin/agences/"):
+            values[name] = "TADINE"
         elif name == "code":
             values[name] = world.language
         elif name == "catalogue_id":  # publishing the refused upload changes nothing
             values[name] = world.refused_catalogue if rule.endpoint.endswith("publish_catalogue") \
                 else world.accepted_catalogue
+        elif name == "user_id":  # an account with no open sign-in
+            values[name] = world.idle_user
+        elif name == "sign_in_id":
+            values[name] = world.ended_sign_in
         elif name == "filename":
             values[name] = "css/app.css"
         else:

@@ -12,7 +12,8 @@ def test_reference_carries_catalogues_choices_and_rules(client, signed_in):
     assert response.status_code == 200
     body = response.json
     assert {"version", "agencies", "partners", "procedures", "topics", "languages", "choices", "rules"} <= set(body)
-    assert {"code": "TADINE", "name": "Tadine (Maré)", "province": "iles", "active": True} in body["agencies"]
+    assert {"code": "TADINE", "name": "Tadine (Maré)", "commune": "98815", "province": "iles", "active": True} \
+        in body["agencies"]
     assert {p["code"] for p in body["partners"]} == {"OPT", "EEC", "CDE", "CAFAT", "SIC", "GNC", "PSUD", "OTHER"}
     assert {"code": "CAFAT_CERTIFICATE", "partner": "CAFAT", "label": "Télécharger une attestation de droits",
             "active": True} in body["procedures"]

@@ -157,7 +157,8 @@ def real_values(world, name: str) -> list[str]:
     return {"record_id": [world.record_a, world.record_b],
             "catalogue_id": [str(world.accepted_catalogue), str(world.refused_catalogue)],
             "filename": ["css/app.css", "js/app.js"],
-            "code": [world.card, world.language, "en", "fr"]}.get(name, ["x"])
+            "code": [world.card, world.language, "en", "fr"],
+            "user_id": [str(world.idle_user)], "sign_in_id": [str(world.ended_sign_in)]}.get(name, ["x"])
 
 
 def fill_real(world, rule: Rule, **overrides) -> str:

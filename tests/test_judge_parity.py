@@ -30,6 +30,7 @@ CROSS_MESSAGES = {
     "topic_or_procedure": "topic_or_procedure",
     "procedure_of_listed_partner": "procedure_partner",
     "required_when": "required_redirected",
+    "open_agency": "agency_closed",
 }
 # "clock" is the sync envelope's (client_updated_at, in sync/merge.py): the judge never gives it.
 NEVER_FROM_THE_JUDGE = {"clock"}
@@ -39,6 +40,16 @@ def message_codes(text: str) -> set[str]:
     """The codes of ``MESSAGES`` whose French text, parameters filled in, reads ``text``."""
     return {code for code, template in MESSAGES.items()
             if re.fullmatch(".*".join(map(re.escape, re.split(r"%\(\w+\)s", template))), text, re.S)}
+
+
+@pytest.fixture(autouse=True)
+def closed_agency(app):
+    """The deactivated agency the cases name (FERMEE): known, but it takes no record."""
+    from pcn_pwa.extensions import db
+    from pcn_pwa.models import Agency
+
+    db.session.add(Agency(code="FERMEE", name="Agence fermée", commune_code="98815", province="iles", active=False))
+    db.session.commit()
 
 
 def test_the_server_judge_gives_every_expected_verdict(app):

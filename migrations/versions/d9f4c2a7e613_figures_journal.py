@@ -1,7 +1,7 @@
 """The figures' journal: writers journal their changes to the tallies, folded in later
 
 Revision ID: d9f4c2a7e613
-Revises: b5d20e6f3a71
+Revises: b7e4d2a9c813
 Create Date: 2026-12-06 05:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'd9f4c2a7e613'
-down_revision = 'b5d20e6f3a71'
+down_revision = 'b7e4d2a9c813'
 branch_labels = None
 depends_on = None
 

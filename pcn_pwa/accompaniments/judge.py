@@ -35,6 +35,8 @@ CROSS_RULES = {
     "topic_or_procedure": ["topics", "procedures"],
     "procedure_of_listed_partner": True,
     "required_when": {"redirected_to": {"outcome": "redirected"}},
+    # A deactivated agency takes no record (Reference.closed_agencies; its past records stay).
+    "open_agency": True,
 }
 
 MESSAGES = {
@@ -56,6 +58,8 @@ MESSAGES = {
     "text": N_("Un texte est attendu."),
     # I18N: invisible characters such as NUL, often pasted from another program.
     "control": N_("Ce texte contient un caractère invisible non autorisé : retapez-le."),
+    # I18N: %(value)s is the agency's code, such as TADINE: keep it as it is.
+    "agency_closed": N_("L’agence %(value)s est fermée : elle ne prend plus d’accompagnement."),
     "clock": N_("L’horloge de la tablette est déréglée : corrigez sa date et son heure, puis enregistrez à nouveau."),
     "card": N_("Numéro de carte invalide : vérifiez chaque caractère."),
     "individual_one": N_("Un accompagnement individuel concerne une seule personne."),
@@ -83,12 +87,15 @@ class Reference:
     procedures: dict[str, str]  # procedure code -> partner code
     topics: set[str]
     communes: set[str]
+    closed_agencies: set[str] = field(default_factory=set)  # deactivated: known, but take no record
 
     @classmethod
     def load(cls) -> Reference:
         session = db.session
+        agencies = dict(session.execute(sa.select(Agency.code, Agency.active)).all())
         return cls(
-            agencies=set(session.scalars(sa.select(Agency.code))),
+            agencies=set(agencies),
+            closed_agencies={code for code, active in agencies.items() if not active},
             partners=set(session.scalars(sa.select(Partner.code))),
             procedures=dict(session.execute(sa.select(Procedure.code, Procedure.partner_code)).all()),
             topics=set(session.scalars(sa.select(Topic.code))),
@@ -312,6 +319,8 @@ class _Checker:
                 self.errors.pop(name, None)
             elif clean.get(name) is None and name not in self.errors:
                 self.fail(name, "required_redirected")
+        if CROSS_RULES["open_agency"] and clean.get("agency") in self.reference.closed_agencies:
+            self.fail("agency", "agency_closed", value=clean["agency"])
 
 
 def _plan() -> list:
@@ -370,6 +379,7 @@ def client_rules(reference: Reference | None = None) -> dict:
         "fields": FIELDS,
         "lists": {name: sorted(reference.choices(name)) for name in names},
         "procedure_partners": dict(sorted(reference.procedures.items())),
+        "closed_agencies": sorted(reference.closed_agencies),
         "cross": CROSS_RULES,
         "messages": {code: gettext(text) for code, text in MESSAGES.items()},
         "text": {"spaces": SPACES, "forbidden": _portable_pattern(FORBIDDEN_CHARS.pattern),

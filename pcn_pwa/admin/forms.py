@@ -5,13 +5,17 @@ import unicodedata
 
 import sqlalchemy as sa
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
 from ..forms import PCNForm
 from ..i18n import _, _l
-from ..models import Language
+from .. import people
+from ..accompaniments.text import FORBIDDEN_CHARS
+from ..labels import role_label
+from ..records.forms import ChipsField
+from ..models import ROLES, Agency, Commune, Language, Partner, User
 
 # ISO 639-1 (two letters) or 639-2/639-3 (three letters), as gettext and Accept-Language write them.
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -20,6 +24,12 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 def _name(value):
     """Names as typed, composed (NFC): "Nêlêmwa" typed on any keyboard is one string."""
     return unicodedata.normalize("NFC", (value or "").strip())
+
+
+def visible_text(form, field):
+    """No control character or half a surrogate pair in a name (PostgreSQL refuses NUL)."""
+    if field.data and FORBIDDEN_CHARS.search(field.data):
+        raise ValidationError(_("Ce texte contient un caractère invisible non autorisé : retapez-le."))
 
 
 class ConfirmForm(PCNForm):
@@ -43,3 +53,138 @@ class NewLanguageForm(PCNForm):
 
 class UploadForm(PCNForm):
     po_file = FileField(_l("Fichier .po"), [FileRequired(_l("Choisissez un fichier .po."))])
+
+
+class AuditFilterForm(PCNForm):
+    """Filters of the audit trail, read from the URL (a link to a filtered list can be shared)."""
+
+    class Meta:
+        csrf = False
+
+    actor = SelectField(_l("Qui"), choices=[], default="")
+    action = SelectField(_l("Action"), choices=[], default="")
+    start = DateField(_l("Du"), [Optional()])
+    end = DateField(_l("Au"), [Optional()])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_("La fin doit venir après le début."))
+
+
+# people.placement_problem's keys, said at the field they concern.
+PLACEMENT_ERRORS = {
+    "agency_required": ("agency", _l("Un conseiller ou un responsable travaille dans une agence : choisissez-la.")),
+    "agency_unknown": ("agency", _l("Agence inconnue.")),
+    "agency_inactive": ("agency", _l("Cette agence est désactivée : choisissez-en une active.")),
+    "agency_not_for_role": ("agency", _l("Ce rôle ne travaille pas dans une seule agence : laissez l’agence vide.")),
+    "partner_required": ("partner", _l("Un compte partenaire appartient à un partenaire : choisissez-le.")),
+    "partner_unknown": ("partner", _l("Partenaire inconnu.")),
+    "partner_not_for_role": ("partner", _l("Seuls les comptes partenaires ont un partenaire : laissez-le vide.")),
+}
+
+
+def agency_choices(active_only: bool = True) -> list[tuple[str, str]]:
+    query = sa.select(Agency).order_by(Agency.name)
+    if active_only:
+        query = query.where(Agency.active)
+    return [("", "—")] + [(agency.code, agency.name) for agency in db.session.scalars(query)]
+
+
+class PlacedForm(PCNForm):
+    """A form whose role, agency and partner must agree (people.placement_problem)."""
+
+    def placement_ok(self, role: str) -> bool:
+        problem = people.placement_problem(role, self.agency.data or None,
+                                           getattr(self, "partner", None) and self.partner.data or None)
+        if problem is None:
+            return True
+        name, message = PLACEMENT_ERRORS[problem]
+        getattr(self, name).errors.append(str(message))
+        return False
+
+
+class NewUserForm(PlacedForm):
+    username = StringField(_l("Identifiant"), [DataRequired(), Length(max=64)],
+                           filters=[lambda value: User.normalise_username(value or "")])
+    display_name = StringField(_l("Nom affiché"), [DataRequired(), Length(max=120), visible_text], filters=[_name])
+    role = SelectField(_l("Rôle"), choices=[])
+    agency = SelectField(_l("Agence"), choices=[], default="")
+    partner = SelectField(_l("Partenaire"), choices=[], default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(code, role_label(code)) for code in ROLES]
+        self.agency.choices = agency_choices()
+        self.partner.choices = [("", "—")] + [
+            (partner.code, partner.name) for partner in db.session.scalars(sa.select(Partner).order_by(Partner.position))]
+
+    def validate_username(self, field):
+        if FORBIDDEN_CHARS.search(field.data) or any(char.isspace() for char in field.data):
+            raise ValidationError(_("Un identifiant ne contient que des caractères visibles, sans espace."))
+        if db.session.scalar(sa.select(User.id).where(User.username == field.data)):
+            raise ValidationError(_("Cet identifiant est déjà pris."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return self.placement_ok(self.role.data) and valid
+
+
+class MoveForm(PlacedForm):
+    agency = SelectField(_l("Nouvelle agence"), choices=[], default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency.choices = agency_choices()
+
+
+# Agency codes are written in URLs, tablets and exports: capitals, digits and "_", never changed.
+AGENCY_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,31}")
+
+
+def commune_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(commune.code, commune.name)
+                          for commune in db.session.scalars(sa.select(Commune).order_by(Commune.name))]
+
+
+class AgencyForm(PCNForm):
+    """An agency's name and commune (its province follows from the commune)."""
+
+    name = StringField(_l("Nom"), [DataRequired(), Length(max=100), visible_text], filters=[_name])
+    commune = SelectField(_l("Commune"), choices=[], default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune.choices = commune_choices()
+
+    def validate_commune(self, field):
+        if not field.data:
+            raise ValidationError(_("Choisissez la commune de l’agence."))
+
+
+class NewAgencyForm(AgencyForm):
+    code = StringField(_l("Code"), [DataRequired(), Length(max=32)],
+                       filters=[lambda value: (value or "").strip().upper()])
+
+    def validate_code(self, field):
+        if not AGENCY_CODE.fullmatch(field.data):
+            raise ValidationError(_("Des majuscules sans accent, des chiffres ou « _ », par exemple LIFOU_WE."))
+        if db.session.get(Agency, field.data) is not None:
+            raise ValidationError(_("Ce code est déjà celui d’une agence."))
+
+
+class LanguageChips(ChipsField):
+    """Touch-friendly checkboxes whose codes are checked against the choices."""
+
+    pre_validate = SelectMultipleField.pre_validate
+
+
+class TranslatorLanguagesForm(PCNForm):
+    """The languages whose catalogues a translator uploads and publishes (never French, the source)."""
+
+    languages = LanguageChips(_l("Langues confiées"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = db.session.scalars(sa.select(Language).where(Language.code != "fr")).all()
+        self.languages.choices = sorted(((language.code, f"{language.native_name} ({language.french_name})")
+                                         for language in rows), key=lambda pair: pair[1].casefold())

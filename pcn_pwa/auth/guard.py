@@ -24,6 +24,20 @@ def deny_forbidden():
     abort(403)
 
 
+# What a user signed in with a one-time password may open before choosing their own.
+WHILE_CHOOSING_PASSWORD = {"main.change_password", "auth.login", "auth.logout", "main.switch_language", "main.health",
+                           "pwa.script_strings", "pwa.manifest", "pwa.service_worker", "pwa.offline", "static"}
+
+
+def ask_for_own_password():
+    """The answer to anything else: the page to choose it, or a JSON 403 under /api/ (a tablet's
+    waiting records stay on it until then)."""
+    if wants_json_response():
+        return api_error(403, "password_change_required",
+                         _("Choisissez votre mot de passe (page « Mon compte ») avant de continuer."))
+    return redirect(url_for("main.change_password"))
+
+
 def login_required(*roles: str):
     """Require a signed-in, active user, and one of ``roles`` when any are given.
 
@@ -70,6 +84,9 @@ def protect_request():
     if request.path.startswith("/api/") and not getattr(view, "public_api", False):
         if not current_user.is_authenticated:
             return deny_anonymous()
+    if request.endpoint not in WHILE_CHOOSING_PASSWORD and current_user.is_authenticated \
+            and current_user.must_change_password:
+        return ask_for_own_password()
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()  # checks only state-changing methods (WTF_CSRF_METHODS)
     return None

@@ -5,12 +5,12 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ..extensions import db
 from ..i18n import _, ngettext
 from ..models import User, utcnow
-from . import bp
+from . import bp, sign_ins
 from .forms import LoginForm
 
 
@@ -59,7 +59,7 @@ def login():
                 throttle.succeeded(username, address)
                 session.clear()
                 session.permanent = True
-                login_user(user)
+                sign_ins.start(user)
                 user.last_login_at = utcnow()
                 db.session.commit()
                 return redirect(safe_next(request.args.get("next")))
@@ -70,8 +70,17 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (a POST with the CSRF token, so no other site can sign an advisor out)."""
-    logout_user()
-    session.clear()
+    """Sign out (a POST with the CSRF token, so no other site can sign an advisor out): the
+    sign-in ends on the server too, so a copy of the cookie taken before is refused."""
+    sign_out()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("auth.login"))
+
+
+def sign_out() -> None:
+    """End this browser's sign-in, on the server and in its cookie."""
+    if current_user.is_authenticated and sign_ins.current() is not None:
+        sign_ins.end(sign_ins.current())
+        db.session.commit()
+    logout_user()
+    session.clear()

@@ -123,12 +123,18 @@ def _csv_text(value) -> str:
 
 
 def csv_chunks(scope: Scope):
-    """The CSV as Excel in French reads it: UTF-8 with a BOM, ``;``, CRLF; yielded as it goes."""
+    """The records in scope as CSV, yielded as it goes."""
+    return table_csv_chunks(header(), record_rows(scope))
+
+
+def table_csv_chunks(titles: list[str], rows):
+    """A table as CSV as Excel in French reads it: UTF-8 with a BOM, ``;``, CRLF; no cell taken
+    for a formula; yielded as it goes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow([protect(text) for text in header()])
-    for count, row in enumerate(record_rows(scope), 1):
+    writer.writerow([protect(text) for text in titles])
+    for count, row in enumerate(rows, 1):
         writer.writerow([_csv_text(value) for value in row])
         if count % 200 == 0:
             yield buffer.getvalue().encode("utf-8")

@@ -5,6 +5,7 @@ from datetime import timezone
 from flask import Response, jsonify, request, stream_with_context
 from flask_login import current_user
 
+from .. import audit
 from ..errors import api_error
 from ..i18n import _
 from ..models import utcnow
@@ -39,8 +40,9 @@ def stats():
 
 
 def _download(chunks, scope, name: str, extension: str, mimetype: str) -> Response:
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
     filename = f"pcn-{name}-{scope.start.isoformat()}-{scope.end.isoformat()}.{extension}"
+    audit.record_download(current_user, filename, scope.filters())
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -57,7 +57,7 @@ def _best_accept_language(supported: list[str]) -> str | None:
     return request.accept_languages.best_match(supported)
 
 
-PREVIEW_ROLES = ("admin", "coordinator")
+PREVIEW_ROLES = ("admin", "coordinator", "translator")
 
 
 def _preview_catalogue():
@@ -72,7 +72,11 @@ def _preview_catalogue():
                               and current_user.role in PREVIEW_ROLES):
         return None
     catalogue = db.session.get(Catalogue, wanted)
-    return catalogue if catalogue is not None and catalogue.accepted else None
+    if catalogue is None or not catalogue.accepted:
+        return None
+    if current_user.role == "translator" and not current_user.may_translate(catalogue.language_code):
+        return None  # a translator previews the languages assigned to them only
+    return catalogue
 
 
 def select_locale() -> str:
@@ -169,6 +173,11 @@ def to_local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(display_timezone())
+
+
+def local_midnight(day: date) -> datetime:
+    """The moment ``day`` starts in New Caledonia (aware; compare it with stored UTC moments)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=display_timezone())
 
 
 def format_datetime(moment: datetime | None, format: str = "medium") -> str:

@@ -3,16 +3,19 @@
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from .. import audit, people
+from ..auth import sign_ins
 from ..auth.guard import login_required
-from ..auth.routes import safe_next
+from ..auth.routes import safe_next, sign_out
 from ..extensions import db
+from ..forms import PCNForm
 from ..i18n import SESSION_KEY, _, available_locales, display_timezone, language_name
-from ..models import Accompaniment, Agency, accompaniment_partner
+from ..models import MAX_ID, Accompaniment, Agency, SignIn, accompaniment_partner
 from . import bp
-from .forms import LanguageForm
+from .forms import LanguageForm, PasswordForm
 
 
 def start_of_local_day(days_ago: int = 0) -> datetime:
@@ -44,6 +47,8 @@ def home():
             )
         )
         context["month_count"] = _count(concerns_partner, Accompaniment.occurred_at >= month)
+    elif current_user.role == "translator":  # no figure: the languages to translate
+        context["languages"] = sorted(current_user.languages, key=lambda language: language.french_name)
     else:
         counts = dict(
             db.session.execute(
@@ -85,7 +90,30 @@ def account():
         return redirect(url_for("main.account"))
     if request.method == "GET":
         form.locale.data = current_user.locale or session.get(SESSION_KEY) or current_app.config["DEFAULT_LOCALE"]
-    return render_template("main/account.html", form=form)
+    return render_template("main/account.html", form=form, sign_ins=sign_ins.open_sign_ins(current_user),
+                           this_sign_in=sign_ins.current(), describe=sign_ins.describe, confirm=PCNForm())
+
+
+@bp.post("/compte/connexions/<int:sign_in_id>/terminer")
+@login_required
+def end_sign_in(sign_in_id):
+    """End one of the user's own sign-ins (a lost tablet, say); ending this one signs out here."""
+    sign_in = db.session.get(SignIn, sign_in_id) if sign_in_id <= MAX_ID else None
+    if sign_in is None or sign_in.user_id != current_user.id:
+        abort(404)
+    if sign_in.id == sign_ins.current().id:
+        sign_out()
+        flash(_("Vous êtes déconnecté."), "info")
+        return redirect(url_for("auth.login"))
+    if sign_in.ended_at is not None:
+        flash(_("Cette connexion était déjà terminée."), "info")
+    else:
+        sign_ins.end(sign_in)
+        audit.record(current_user, "sign_in.end", f"sign_in/{sign_in.id}",
+                     before={"device": sign_ins.describe(sign_in.user_agent), "started_at": sign_in.started_at.isoformat()})
+        db.session.commit()
+        flash(_("Connexion terminée : cet appareil devra se reconnecter."), "success")
+    return redirect(url_for("main.account"))
 
 
 @bp.get("/healthz")
@@ -93,3 +121,21 @@ def health():
     """For the load balancer: the app answers and the database too."""
     db.session.execute(sa.text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Choose one's own password: at the first sign-in with a one-time password (nothing else
+    opens before), or at any time with the current one. Other devices are signed out."""
+    form = PasswordForm(current_user)
+    first = current_user.must_change_password
+    if first:
+        del form.current  # just typed at sign-in
+    if form.validate_on_submit():
+        people.change_own_password(current_user, form.new.data, keep=sign_ins.current())
+        db.session.commit()
+        flash(_("Mot de passe enregistré."), "success")
+        return redirect(url_for("main.home") if first else url_for("main.account"))
+    return render_template("main/password.html", form=form, first=first,
+                           min_length=people.MIN_PASSWORD_LENGTH), 400 if form.errors else 200

@@ -236,7 +236,9 @@ class AccompanimentForm(PCNForm):
         """Show the judge's messages under the fields they concern."""
         for path, messages in errors.items():
             field = self._fields.get(error_field(path))
-            if field is None:
+            # The agency is asked only of admins (several to choose from); for the others its
+            # message (a deactivated agency) goes at the top of the form, where it is seen.
+            if field is None or field is self.agency and len(self.agency.choices) <= 1:
                 self.form_errors.extend(messages)
             else:
                 field.errors = list(field.errors) + list(messages)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import audit
 from ..accompaniments import cards, store
 from ..accompaniments.access import (READER_ROLES, RESTORER_ROLES, WRITER_ROLES, get_readable_or_404, readable,
                                      writable_agencies)
@@ -212,7 +213,11 @@ def _change_deleted(record_id, deleted: bool, roles):
         if version.strip() and typed_int(version) is None:
             # "²" or "1e9": not the version the page showed, so not a delete without a check.
             raise store.StaleVersion(record)
-        store.set_deleted(record, current_user, deleted, typed_int(version))
+        changed = store.set_deleted(record, current_user, deleted, typed_int(version))
+        if changed and not deleted:  # a change raises the version by one
+            audit.record(current_user, "record.restore", f"accompaniment/{record.id}",
+                         before={"deleted": True, "version": record.version - 1},
+                         after={"deleted": False, "version": record.version})
     except store.StaleVersion:
         db.session.rollback()
         flash(_("Cet accompagnement a changé entre-temps : rien n’a été fait. Vérifiez-le et recommencez."), "error")

@@ -95,7 +95,8 @@ SCHEMAS = {
         "properties": {
             "user": {"type": "object", "required": ["username", "display_name", "role", "agency", "locale"],
                      "properties": {"username": {"type": "string"}, "display_name": {"type": "string"},
-                                    "role": _codes(["advisor", "manager", "partner", "coordinator", "admin"]),
+                                    "role": _codes(["advisor", "manager", "partner", "coordinator", "admin",
+                                                                    "translator"]),
                                     "agency": {"type": ["string", "null"]}, "locale": {"type": "string"}}},
             "csrf_token": {"type": "string", "minLength": 1},
             "server_time": {"type": "string", "format": "date-time"},
@@ -111,7 +112,9 @@ SCHEMAS = {
             "agencies": {"type": "array", "items": {
                 "type": "object", "required": ["code", "name", "province", "active"],
                 "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                               "province": _codes(["sud", "nord", "iles"]), "active": {"type": "boolean"}}}},
+                               "commune": {"type": "string", "description": "INSEE code of its commune"},
+                               "province": _codes(["sud", "nord", "iles"]), "active": {"type": "boolean",
+                               "description": "false: deactivated, it takes no new record (its records stay)"}}}},
             "partners": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
             "procedures": {"type": "array", "items": {"type": "object", "required": ["code", "partner", "label"]}},
             "topics": {"type": "array", "items": ref("CodeLabel")},

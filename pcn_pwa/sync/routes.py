@@ -83,9 +83,10 @@ PULL_MAX_LIMIT = 1000
 def pull():
     """The records the user may read that changed after ``since``, oldest change first."""
     from ..auth.guard import deny_forbidden
+    from ..accompaniments.access import READER_ROLES
     from .pull import page
 
-    if current_user.role == "partner":
+    if current_user.role not in READER_ROLES:  # partners and translators read no record
         return deny_forbidden()
     since_text, limit_text = request.args.get("since", "0") or "0", request.args.get("limit", "")
     since = typed_int(since_text, max_digits=18)  # change numbers fit in 63 bits

@@ -1,5 +1,6 @@
 """axe-core on the pages advisors use: sign-in, the form in each kind, the list, sync and offline pages."""
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,70 @@ def test_other_pages(live_server, axe_page, path):
     assert violations(axe_page) == []
 
 
+# Admin pages, reached as an admin does: (page opened, then a link followed by its name, or
+# "submit": the form sent empty, to see its errors; or None).
+ADMIN_PAGES = [
+    ("/admin/utilisateurs", None),
+    ("/admin/utilisateurs", "conseiller"),  # one account: its actions and signed-in devices
+    ("/admin/utilisateurs/nouveau", None),
+    ("/admin/utilisateurs/nouveau", "submit"),
+    ("/compte/mot-de-passe", None),
+    ("/compte/mot-de-passe", "submit"),
+    ("/admin/agences", None),
+    ("/admin/agences", "submit"),
+    ("/admin/agences", "Koné"),
+    ("/admin/journal", None),
+    ("/admin/journal?start=2026-03-09&end=2026-03-01", None),  # a filter refused at its field
+]
+
+
+@pytest.mark.parametrize("path,then", ADMIN_PAGES)
+def test_admin_pages(live_server, axe_page, path, then):
+    sign_in(axe_page, live_server, "admin")
+    axe_page.goto(live_server.url + path)
+    if then == "submit":
+        axe_page.click("main form button[type=submit]")
+        axe_page.wait_for_selector(".errors")
+    elif then:
+        axe_page.get_by_role("link", name=then, exact=True).click()
+        axe_page.wait_for_load_state()
+    assert violations(axe_page) == []
+
+
 def test_axe_would_catch_a_violation(live_server, axe_page):
     """Guard the guard: an image without text is reported."""
     axe_page.goto(live_server.url + "/login")
     axe_page.evaluate("() => document.querySelector('main').append(document.createElement('img'))")
     assert any(v.startswith("image-alt") for v in violations(axe_page))
+
+
+def test_a_translator_from_creation_to_their_home(live_server, axe_page, new_context):
+    """The pages of a new account, through the real forms: created by an admin (the one-time
+    password page), given a language, then its first sign-in, its own password, and its home."""
+    username = f"traduction-{uuid.uuid4().hex[:6]}"
+    sign_in(axe_page, live_server, "admin")
+    axe_page.goto(live_server.url + "/admin/utilisateurs/nouveau")
+    axe_page.fill("#username", username)
+    axe_page.fill("#display_name", "Traduction de test")
+    axe_page.select_option("#role", "translator")
+    axe_page.click("main form button[type=submit]")
+    password = axe_page.locator(".one-time-password").inner_text()
+    assert violations(axe_page) == []
+    axe_page.get_by_role("link", name="Retour au compte").click()
+    axe_page.check("input[name=languages][value=dhv]")
+    axe_page.click("form:has(input[name=languages]) button[type=submit]")
+    axe_page.wait_for_selector("input[name=languages][value=dhv]:checked")
+    assert violations(axe_page) == []
+
+    page = new_context(bypass_csp=True, viewport={"width": 1024, "height": 768}).new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form:has(#password) button[type=submit]")
+    page.wait_for_url(live_server.url + "/compte/mot-de-passe")
+    page.fill("#new", "un mot de passe choisi")
+    page.fill("#again", "un mot de passe choisi")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    assert page.locator("main a[href='/admin/langues/dhv']").count() == 1
+    assert violations(page) == []

@@ -234,5 +234,9 @@ export class Judge {
       if (!applies) { clean[name] = null; delete errors[name]; }
       else if (clean[name] === null && !errors[name]) fail(name, 'required_redirected');
     });
+    // Rules from an older server have no closed agencies.
+    if (cross.open_agency && (this.rules.closed_agencies || []).includes(clean.agency)) {
+      fail('agency', 'agency_closed', {value: clean.agency});
+    }
   }
 }
