@@ -38,7 +38,10 @@ def _judge_form(form: AccompanimentForm, agency_code: str | None):
     data = form.to_data(agency_code)
     quick_topic = request.form.get("quick_topic")
     if quick_topic:
-        data["topics"] = [quick_topic]
+        # One tap on a topic: a quick question unless another kind was chosen, with the topics
+        # already ticked under « Ajouter des détails ».
+        data["kind"] = data.get("kind") or "quick_help"
+        data["topics"] = list(dict.fromkeys([*data["topics"], quick_topic]))
     judgement = judge(data, Reference.load())
     form.attach_errors(judgement.errors)
     if agency_code and not current_user.may_write_records_of(agency_code):
@@ -63,8 +66,7 @@ def new():
     form = AccompanimentForm(agencies=agencies)
     prefilled = False
     if request.method == "GET":
-        now = local_now()
-        form.occurred_date.data, form.occurred_time.data = now.strftime("%Y-%m-%d"), now.strftime("%H:%M")
+        # Date and time left empty: the record takes the moment it is saved (forms.occurred_at).
         form.agency.data = current_user.agency_code
         if request.args.get("modele") == "dernier":
             last = _last_record_of(current_user)
