@@ -420,3 +420,29 @@ def test_entering_an_existing_card_on_a_new_visit_links_it(client, signed_in):
     client.post("/accompagnements/nouveau", data=form_post(card=cards.display(code)))
     client.post("/accompagnements/nouveau", data=form_post(card=code.lower()))
     assert [r.card for r in stored()] == [code, code]
+
+
+def test_a_workshop_page_shows_no_person_field_it_never_asked(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    response = client.post("/accompagnements/nouveau", data=form_post(
+        kind="workshop", participants="6", workshop_title="Premiers pas", partners=[], procedures=[],
+        topics=["ONLINE_SAFETY"], autonomy=None, outcome=None))
+    assert response.status_code == 302
+    [saved] = stored()
+    page = page_text(client.get(f"/accompagnements/{saved.id}"))
+    assert "Premiers pas" in page and "<dd>6</dd>" in page
+    for label in ("<dt>Âge</dt>", "<dt>Genre</dt>", "<dt>Situation professionnelle</dt>", "Non communiqué"):
+        assert label not in page
+    # An individual accompaniment still says what was asked about the person.
+    client.post("/accompagnements/nouveau", data=form_post())
+    individual = stored()[-1]
+    assert "<dt>Âge</dt>" in page_text(client.get(f"/accompagnements/{individual.id}"))
+
+
+def test_deleting_asks_first_and_says_a_manager_can_restore(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    client.post("/accompagnements/nouveau", data=form_post())
+    [saved] = stored()
+    page = page_text(client.get(f"/accompagnements/{saved.id}"))
+    question = page[page.index('class="confirm-delete"'):]
+    assert question.index("un responsable pourra le restaurer") < question.index("Oui, supprimer")

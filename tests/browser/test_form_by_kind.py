@@ -261,3 +261,22 @@ def test_a_keyboard_alone_records_an_accompaniment(signed_in_page, live_server):
     page.keyboard.press("Enter")
     page.wait_for_selector("#saved-note .saved-what")
     assert live_server.wait_for_count(before + 1, COUNT_ROWS, kind="individual") == before + 1
+
+
+def test_deleting_asks_first_saying_a_manager_can_restore(signed_in_page, live_server):
+    page = signed_in_page("conseiller", viewport=PHONE)
+    open_form(page, live_server)
+    page.check("input[name=kind][value=quick_help]")
+    page.click(".quick-save button[value=DEVICE]")
+    page.wait_for_selector("#saved-note")
+    record_id = page.evaluate("async () => (await %s.all())[0].id" % OUTBOX)
+    poll(lambda: live_server.record(record_id) is not None, page=page, message="the record reached the server")
+    page.goto(f"{live_server.url}/accompagnements/{record_id}")
+    question = page.locator(".confirm-delete-question")
+    assert not question.is_visible()
+    page.click(".confirm-delete summary")  # « Supprimer » only asks
+    assert question.is_visible() and "un responsable pourra le restaurer" in question.inner_text()
+    assert not live_server.record(record_id)["deleted"]
+    page.click(".confirm-delete button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/accompagnements/")
+    assert live_server.record(record_id)["deleted"]
