@@ -63,3 +63,25 @@ def test_axe_would_catch_a_violation(live_server, axe_page):
     axe_page.goto(live_server.url + "/login")
     axe_page.evaluate("() => document.querySelector('main').append(document.createElement('img'))")
     assert any(v.startswith("image-alt") for v in violations(axe_page))
+
+
+def test_record_form_details_and_confirmation(live_server, axe_page):
+    """« Ajouter des détails » opened, then the confirmation with « Annuler » after a save."""
+    sign_in(axe_page, live_server, "conseiller")
+    axe_page.goto(live_server.url + "/accompagnements/nouveau")
+    axe_page.check("input[name=kind][value=quick_help]")
+    axe_page.click(".details-toggle")
+    axe_page.click(".person summary")
+    assert violations(axe_page) == []
+    axe_page.click(".quick-save button[value=BROWSING]")
+    axe_page.wait_for_selector("#saved-note [data-action=undo]")
+    assert violations(axe_page) == []
+
+
+def test_record_page_asking_before_a_delete(live_server, axe_page):
+    sign_in(axe_page, live_server, "conseiller")
+    axe_page.goto(live_server.url + "/accompagnements/")
+    axe_page.click(".record-list a >> nth=0")
+    axe_page.click(".confirm-delete summary")
+    assert axe_page.locator(".confirm-delete-question").is_visible()
+    assert violations(axe_page) == []
