@@ -117,8 +117,12 @@ SCHEMAS = {
             "topics": {"type": "array", "items": ref("CodeLabel")},
             "languages": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
             "choices": {"type": "object"},
-            "fields": {"type": "array", "items": ref("CodeLabel"),
-                       "description": "A record's fields in reading order, with their names."},
+            "fields": {"type": "array", "items": {
+                "type": "object", "required": ["code", "label", "kinds"],
+                "properties": {"code": {"type": "string"}, "label": {"type": "string"},
+                               "kinds": {"type": "array", "items": {"type": "string"}}}},
+                       "description": "A record's fields in reading order, with their names and the kinds "
+                                      "whose form asks each (a record's page leaves out the others)."},
             "rules": {"type": "object", "required": ["fields", "lists", "cross", "messages", "text", "card"]},
         },
     },
