@@ -446,3 +446,11 @@ def test_deleting_asks_first_and_says_a_manager_can_restore(client, signed_in):
     page = page_text(client.get(f"/accompagnements/{saved.id}"))
     question = page[page.index('class="confirm-delete"'):]
     assert question.index("un responsable pourra le restaurer") < question.index("Oui, supprimer")
+
+
+def test_a_link_may_choose_the_kind_and_an_unknown_one_is_ignored(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    page = page_text(client.get("/accompagnements/nouveau?type=workshop"))
+    assert re.search(r'<input checked id="kind-\d" name="kind" type="radio" value="workshop">', page)
+    page = page_text(client.get("/accompagnements/nouveau?type=group"))
+    assert 'checked id="kind-' not in page

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accompaniments import cards, store
+from ..accompaniments.fields import KINDS
 from ..accompaniments.access import (READER_ROLES, RESTORER_ROLES, WRITER_ROLES, get_readable_or_404, readable,
                                      writable_agencies)
 from ..accompaniments.judge import Reference, judge
@@ -68,6 +69,9 @@ def new():
     if request.method == "GET":
         # Date and time left empty: the record takes the moment it is saved (forms.occurred_at).
         form.agency.data = current_user.agency_code
+        # A link may choose the kind (?type=individual): the form opens on what that kind needs.
+        if request.args.get("type") in KINDS:
+            form.kind.data = request.args["type"]
         if request.args.get("modele") == "dernier":
             last = _last_record_of(current_user)
             if last is None:
