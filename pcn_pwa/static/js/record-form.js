@@ -441,6 +441,8 @@ async function openEdit() {
   form.dataset.agency = source.data.agency;
   if (form.elements.agency) form.elements.agency.value = source.data.agency;
   fill(source.data);
+  detailsOpen = true;  // a record to correct: all of it shows, and « Enregistrer » with it
+  update();
   if (unsent?.errors) showErrors(unsent.errors);
 }
 
@@ -461,6 +463,8 @@ if (form) {
       outbox.get(draftId).then((record) => {
         if (!record) return;
         fill(record.data);
+        detailsOpen = true;
+        update();
         if (record.errors) showErrors(record.errors);
       });
     }
