@@ -115,7 +115,7 @@ def test_the_form_page_asks_for_every_field_for_the_kinds_the_table_gives(client
         assert parser.controls[name] == set(field.kinds), field.path
         if field.path != "occurred_at":  # asked as « Date » and « Heure »
             assert field.label in page, field.path
-    mapping = json.loads(html.unescape(re.search(r'data-fields="([^"]+)"', page)[1]))
+    mapping = json.loads(html.unescape(re.search(r"data-fields='([^']+)'", page)[1]))
     assert [item["path"] for item in mapping["fields"]] == [field.path for field in fields.FIELDS if field.widget]
 
 

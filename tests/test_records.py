@@ -149,8 +149,7 @@ def test_workshop_record(client, signed_in):
         (dict(outcome=""), "Obligatoire pour ce type d’accompagnement."),
         (dict(duration="other", duration_other="600"), "Indiquez un nombre entre 1 et 480."),
         (dict(duration="other", duration_other="une heure"), "Indiquez un nombre entier."),
-        (dict(occurred_date="02/03/2026"), "Date ou heure invalide : choisissez le jour et l’heure dans le "
-                                            "calendrier, ou laissez vide pour maintenant."),
+        (dict(occurred_date="02/03/2026"), "Date ou heure illisible : indiquez le jour et l’heure de l’accompagnement."),
         (dict(occurred_date=(datetime.now(NOUMEA) + timedelta(days=3)).strftime("%Y-%m-%d")),
          "Cette date est plus d’un jour dans le futur : vérifiez le jour et l’heure."),
         (dict(occurred_date="2024-12-31"), "Cette date est avant le 1er janvier 2025, début du programme."),

@@ -14,6 +14,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accompaniments import fields
+from ..accompaniments.judge import message as judge_message
 from ..accompaniments import vocabulary as vocab
 from ..extensions import db
 from ..forms import PCNForm, typed_int
@@ -152,6 +153,12 @@ class AccompanimentForm(PCNForm):
         )
 
     @staticmethod
+    def page_layout() -> dict:
+        """``LAYOUT`` as the page carries it, short: "main|details|end", names apart by spaces."""
+        return {kind: "|".join(" ".join(parts[part]) for part in ("main", "details", "end"))
+                for kind, parts in LAYOUT.items()}
+
+    @staticmethod
     def client_mapping() -> dict:
         """What record-form.js needs to map the same fields offline: the page's copy of the table."""
         return {"fields": [{"path": field.path, "name": field.leaf, "type": field.type, "widget": field.widget,
@@ -176,8 +183,7 @@ class AccompanimentForm(PCNForm):
         try:
             local = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M")
         except ValueError:
-            self.occurred_date.errors = list(self.occurred_date.errors) + [_(
-                "Date ou heure invalide : choisissez le jour et l’heure dans le calendrier, ou laissez vide pour maintenant.")]
+            self.occurred_date.errors = list(self.occurred_date.errors) + [judge_message("datetime")]
             self.moment_unreadable = True
             return None
         # Whole minutes: before 1912 Nouméa's zone has a local mean time of +11:05:48, which

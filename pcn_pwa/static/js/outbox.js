@@ -43,25 +43,6 @@ export class Outbox {
 
   get(id) { return this.store.get(id); }
 
-  /** Take back a record just saved (the form's « Annuler »): one never sent leaves the outbox;
-   *  one the server has, or may have (a push tried, its answer lost), gets a delete to push, from the version it acknowledged.
-   *  Run it under the sync's lock, so that no push of this record is under way meanwhile.
-   *  Resolves to 'removed', 'delete' or 'gone'. */
-  async withdraw(id) {
-    const record = await this.store.get(id);
-    if (!record) return 'gone';
-    if (record.state !== 'synced' && !record.base_version && !record.attempts) {
-      await this.store.delete(id);
-      this.changed();
-      return 'removed';
-    }
-    const now = new Date().toISOString();
-    await this.store.put({...record, deleted: true, state: 'pending', updated_at: now, errors: null, message: null,
-      attempts: 0});
-    this.changed();
-    return 'delete';
-  }
-
   all() { return this.store.all(); }
 
   async inState(...states) {

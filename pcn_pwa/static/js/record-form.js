@@ -33,46 +33,29 @@ let shownKind = null;
 let detailsOpen = false;
 
 const section = (name) => sections.querySelector(`[data-section="${name}"]`);
+// A kind's sections: shown at once, behind « Ajouter des détails », after them (forms.py page_layout).
+const parts = (kind) => (LAYOUT[kind] || LAYOUT['']).split('|').map((part) => part.split(' ').filter(Boolean));
 
 /** The sections of ``kind`` in its order, the toggle before its details; the others hidden. */
 function arrange(kind) {
-  const layout = LAYOUT[kind] || LAYOUT[''];
-  if (!layout) return;
+  const [main, details, end] = parts(kind);
   if (kind !== shownKind) {
     // Moved, not only shown: the keyboard goes through them in the order they are seen.
-    [...layout.main, ...layout.details, ...layout.end].forEach((name) => sections.append(section(name)));
-    const anchor = layout.details.length ? section(layout.details[0]) : null;
-    if (anchor) sections.insertBefore(detailsToggle, anchor);
-    else form.append(detailsToggle);
+    [...main, ...details, ...end].forEach((name) => sections.append(section(name)));
+    sections.insertBefore(detailsToggle, details.length ? section(details[0]) : null);
     shownKind = kind;
   }
-  const shown = new Set([...layout.main, ...(detailsOpen ? layout.details : []), ...layout.end]);
+  const shown = [...main, ...(detailsOpen ? details : []), ...end];
   sections.querySelectorAll(':scope > [data-section]').forEach((node) => {
-    node.hidden = !shown.has(node.dataset.section);
+    node.hidden = !shown.includes(node.dataset.section);
   });
-  detailsToggle.hidden = !layout.details.length;
-  detailsToggle.setAttribute('aria-expanded', String(detailsOpen));
-  form.querySelectorAll('[data-hint-for]').forEach((hint) => {
-    hint.hidden = hint.dataset.hintFor !== (kind || 'quick_help');
-  });
-}
-
-/** The person's section in one line: what is said about them, or that nothing is. */
-function summarisePerson() {
-  if (!person) return;
-  const said = [...person.querySelectorAll('input:checked')]
-    .filter((input) => input.value && input.value !== 'unknown' && input.name !== 'new_card')
-    .map((input) => input.labels[0]?.textContent.trim());
-  const commune = form.elements.commune?.value.trim();
-  if (commune) said.push(commune);
-  const line = person.querySelector('.person-summary');
-  line.textContent = said.length ? said.join(' · ') : line.dataset.nothing;
+  detailsToggle.hidden = !details.length;
+  detailsToggle.ariaExpanded = detailsOpen;
 }
 
 function update() {
   const kind = checkedValue('kind');
   arrange(kind);
-  summarisePerson();
   form.querySelectorAll('[data-kinds]:not([data-section])').forEach((block) => {
     block.hidden = !block.dataset.kinds.split(' ').includes(kind);
   });
@@ -200,8 +183,7 @@ function showErrors(errors) {
 const UNDO_MS = 10000;
 let undoTimer = null;
 
-const labelOf = (name, value) => form.querySelector(`input[name="${name}"][value="${CSS.escape(value)}"]`)
-  ?.labels?.[0]?.textContent.trim() || value;
+const labelOf = (name, value) => form.querySelector(`input[name="${name}"][value="${value}"]`)?.labels[0].textContent.trim() || value;
 
 /** The saved record in a few words: its kind, its partners (else its topics), its moment. */
 function savedWords(data) {
@@ -243,16 +225,29 @@ function confirmSaved(saved, card) {
 async function undo(saved, note) {
   clearTimeout(undoTimer);
   note.querySelector('.saved-actions').remove();
-  const withdraw = () => outbox.withdraw(saved.id);
-  const outcome = navigator.locks ? await navigator.locks.request(`pcn-sync-${username}`, withdraw) : await withdraw();
-  note.querySelector('[role=status]').hidden = true;
-  note.querySelector('.saved-undone').hidden = false;
-  note.classList.remove('saved-note-fresh');
+  const outcome = await (navigator.locks ? navigator.locks.request(`pcn-sync-${username}`, () => withdraw(saved.id))
+    : withdraw(saved.id));
+  note.classList.replace('saved-note-fresh', 'undone');
   fill(saved.data);
   if (outcome === 'delete') {
     requestBackgroundSync();
     syncClient.run({reset: true});
   }
+}
+
+/** Take back a record just saved: one never sent (no push tried) leaves the outbox; one the
+ *  server has, or may have (a push tried, its answer lost), gets a delete to push, from the
+ *  version it acknowledged. Run under the sync's lock: no push of it is under way meanwhile. */
+async function withdraw(id) {
+  const record = await outbox.get(id);
+  if (!record) return 'gone';
+  if (record.state !== 'synced' && !record.base_version && !record.attempts) {
+    await outbox.store.delete(id);
+    outbox.changed();
+    return 'removed';
+  }
+  await outbox.update([{...record, deleted: true, state: 'pending', updated_at: new Date().toISOString(), errors: null}]);
+  return 'delete';
 }
 
 /** « Un autre comme celui-ci »: the same kind and partners, at a new moment (now). */
@@ -275,8 +270,6 @@ function showStart() {
 function resetForm() {
   const kind = checkedValue('kind');
   form.reset();
-  form.elements.occurred_date.value = '';
-  form.elements.occurred_time.value = '';
   setChecked('kind', [kind]);
   detailsOpen = false;
   if (person) person.open = false;
@@ -314,25 +307,16 @@ function fill(data) {
   const commune = Array.from(document.querySelectorAll('#communes option')).find((o) => o.dataset.code === b.commune);
   form.elements.commune.value = commune ? commune.value : (b.commune || '');
   setChecked('returning', [b.returning === true ? 'returning' : b.returning === false ? 'first' : '']);
-  if (person) person.open = personGiven();
-  detailsOpen = detailsGiven(data);
+  if (person) person.open = given(person);
+  detailsOpen = parts(data.kind)[1].some((name) => given(section(name)));
   update();
 }
 
-/** Whether anything about the person differs from a blank form (records/forms.py person_given). */
-function personGiven() {
-  return [...person.querySelectorAll('input, select')].some((input) => (
-    input.type === 'radio' || input.type === 'checkbox' ? input.checked !== input.defaultChecked
-      : input.value.trim() !== ''));
-}
-
-/** Whether a record has something in the sections its kind keeps behind « Ajouter des détails ». */
-function detailsGiven(data) {
-  const names = (LAYOUT[data.kind] || LAYOUT['']).details;
-  return names.some((name) => [...section(name).querySelectorAll('input, select, textarea')].some((input) => (
-    input.type === 'radio' || input.type === 'checkbox' ? input.checked !== input.defaultChecked
-      : input.value.trim() !== '' && !['occurred_date', 'occurred_time'].includes(input.name))));
-}
+/** Whether a part of the form says more than a blank one (records/forms.py person_given); the
+ *  moment does not count, a blank one being now. */
+const given = (part) => [...part.querySelectorAll('input:not([type=date]):not([type=time]), select, textarea')]
+  .some((input) => (input.labels[0]?.classList.contains('chip') ? input.checked !== input.defaultChecked
+    : input.type !== 'checkbox' && input.value.trim()));
 
 // Offline, the service worker opens this form for a record's edit (/accompagnements/<id>/modifier):
 // the record comes from the device, and the change goes to the outbox with the version it
@@ -373,7 +357,7 @@ async function saveOnDevice(event) {
       card = cardTools(reference ? reference.rules.card : JSON.parse(form.dataset.cardRules)).newCode();
       data.beneficiary.card = card;
     }
-    if (data.occurred_at === null) { showErrors({occurred_at: [form.dataset.badMoment]}); return; }
+    if (data.occurred_at === null) data.occurred_at = 'invalid'; // the judge says so, in words
     if (reference) {
       const verdict = new Judge(reference.rules).judge(data);
       if (!verdict.valid) { showErrors(verdict.errors); return; }
@@ -396,13 +380,11 @@ async function saveOnDevice(event) {
     const saved = {id: recordId, data};
     recordId = crypto.randomUUID();
     unsaved.delete(form);
-    const focusWasIn = form.contains(document.activeElement);
     resetForm();
     confirmSaved(saved, card);
     // The kind stays chosen and the page where it was; the start of the form comes back in
     // view only if it had scrolled away (after « Enregistrer » at the bottom of a long form).
     showStart();
-    if (focusWasIn && !document.activeElement?.offsetParent) form.querySelector('input[name=kind]:checked')?.focus();
   } finally {
     setBusy(false);
   }
@@ -447,12 +429,18 @@ async function openEdit() {
 }
 
 if (form) {
+  // One button per topic for the quick kinds: a tap on one saves.
+  form.querySelector('.quick-topics').append(...[...form.querySelectorAll('input[name=topics]')].map((input) => {
+    const button = document.createElement('button');
+    Object.assign(button, {type: 'submit', name: 'quick_topic', value: input.value, className: 'chip-button',
+      textContent: input.labels[0].textContent.trim()});
+    return button;
+  }));
   detailsToggle.addEventListener('click', () => {
     detailsOpen = !detailsOpen;
     update();
   });
   form.addEventListener('change', update);
-  form.addEventListener('input', summarisePerson);
   form.addEventListener('input', () => unsaved.add(form));
   update();
   if (form.dataset.offline === 'new' && outbox) {
