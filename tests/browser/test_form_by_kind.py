@@ -278,3 +278,21 @@ def test_deleting_asks_first_saying_a_manager_can_restore(signed_in_page, live_s
     page.click(".confirm-delete button[type=submit]")
     page.wait_for_url(f"{live_server.url}/accompagnements/")
     assert live_server.record(record_id)["deleted"]
+
+
+def test_a_record_opened_to_correct_shows_all_it_has(signed_in_page, live_server):
+    """Online, « Modifier »: every section of the kind, the person unfolded when something is said."""
+    page = signed_in_page("conseiller", viewport=PHONE)
+    open_form(page, live_server)
+    page.check("input[name=kind][value=quick_help]")
+    page.click(".details-toggle")
+    page.click(".person summary")
+    page.check("input[name=age_band][value='60_69']")
+    page.click(".quick-save button[value=HEALTH]")
+    page.wait_for_selector("#saved-note")
+    record_id = page.evaluate("async () => (await %s.all())[0].id" % OUTBOX)
+    poll(lambda: live_server.record(record_id) is not None, page=page, message="the record reached the server")
+    page.goto(f"{live_server.url}/accompagnements/{record_id}/modifier")
+    assert page.locator("button.button-large").is_visible() and page.locator("#equipment").is_visible()
+    assert page.locator(".person").get_attribute("open") is not None
+    assert page.is_checked("input[name=age_band][value='60_69']")

@@ -442,6 +442,8 @@ if (form) {
   });
   form.addEventListener('change', update);
   form.addEventListener('input', () => unsaved.add(form));
+  // A record to correct, one taken from the last, one the server sent back: all of it shows.
+  detailsOpen = 'unfold' in form.dataset;
   update();
   if (form.dataset.offline === 'new' && outbox) {
     form.addEventListener('submit', saveOnDevice);
