@@ -307,16 +307,13 @@ function fill(data) {
   const commune = Array.from(document.querySelectorAll('#communes option')).find((o) => o.dataset.code === b.commune);
   form.elements.commune.value = commune ? commune.value : (b.commune || '');
   setChecked('returning', [b.returning === true ? 'returning' : b.returning === false ? 'first' : '']);
-  if (person) person.open = given(person);
-  detailsOpen = parts(data.kind)[1].some((name) => given(section(name)));
+  // A record filled back shows all of it; the person unfolded if something is said of them
+  // (records/forms.py person_given).
+  if (person) person.open = [...person.querySelectorAll('input, select')].some((input) => (
+    input.labels[0]?.classList.contains('chip') ? input.checked !== input.defaultChecked : input.type !== 'checkbox' && input.value.trim()));
+  detailsOpen = true;
   update();
 }
-
-/** Whether a part of the form says more than a blank one (records/forms.py person_given); the
- *  moment does not count, a blank one being now. */
-const given = (part) => [...part.querySelectorAll('input:not([type=date]):not([type=time]), select, textarea')]
-  .some((input) => (input.labels[0]?.classList.contains('chip') ? input.checked !== input.defaultChecked
-    : input.type !== 'checkbox' && input.value.trim()));
 
 // Offline, the service worker opens this form for a record's edit (/accompagnements/<id>/modifier):
 // the record comes from the device, and the change goes to the outbox with the version it
@@ -423,8 +420,6 @@ async function openEdit() {
   form.dataset.agency = source.data.agency;
   if (form.elements.agency) form.elements.agency.value = source.data.agency;
   fill(source.data);
-  detailsOpen = true;  // a record to correct: all of it shows, and « Enregistrer » with it
-  update();
   if (unsent?.errors) showErrors(unsent.errors);
 }
 
@@ -453,8 +448,6 @@ if (form) {
       outbox.get(draftId).then((record) => {
         if (!record) return;
         fill(record.data);
-        detailsOpen = true;
-        update();
         if (record.errors) showErrors(record.errors);
       });
     }
