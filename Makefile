@@ -80,6 +80,10 @@ load: catalogues $(BIN)/.bench-installed  ## 100 tablets syncing for 60 s agains
 lighthouse: catalogues browser  ## Lighthouse 12, mobile, on the sign-in page, the record form and the dashboard
 	bench/lighthouse.sh
 
+.PHONY: screenshots
+screenshots: catalogues browser  ## the record form in each kind, phone and tablet, into docs/screenshots/ (PNG)
+	$(BIN)/python scripts/form_screenshots.py
+
 .PHONY: clean
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

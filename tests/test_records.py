@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -72,11 +72,37 @@ def test_form_renders_every_section_in_french(client, signed_in):
     assert 'id="communes"' in page and page.count("<option value=") >= 33
 
 
-def test_date_and_time_default_to_now_in_noumea(client, signed_in):
-    signed_in("advisor")
+def test_an_empty_date_and_time_is_now_in_noumea(client, signed_in):
+    signed_in("advisor", agency="TADINE")
     page = page_text(client.get("/accompagnements/nouveau"))
-    today = datetime.now(NOUMEA).strftime("%Y-%m-%d")
-    assert f'value="{today}"' in page
+    tomorrow = (datetime.now(NOUMEA) + timedelta(days=1)).strftime("%Y-%m-%d")
+    # The picker offers nothing before the pilot's start nor past tomorrow.
+    assert 'min="2025-01-01"' in page and f'max="{tomorrow}"' in page
+    before = datetime.now(NOUMEA)
+    response = client.post("/accompagnements/nouveau", data=form_post(occurred_date="", occurred_time=""))
+    assert response.status_code == 302
+    [saved] = stored()
+    moment = saved.occurred_at if saved.occurred_at.tzinfo else saved.occurred_at.replace(tzinfo=timezone.utc)
+    assert before - timedelta(minutes=1) <= moment <= datetime.now(NOUMEA) + timedelta(minutes=1)
+
+
+def test_a_workshop_without_participants_is_refused_not_counted_as_one(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    response = client.post("/accompagnements/nouveau", data=form_post(
+        kind="workshop", participants="", workshop_title="Atelier", partners=[], procedures=[],
+        topics=["ONLINE_SAFETY"], autonomy=None, outcome=None))
+    assert response.status_code == 400
+    assert "Obligatoire pour ce type d’accompagnement." in page_text(response)
+    assert stored() == []
+
+
+def test_a_quick_topic_without_a_kind_records_a_quick_question(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    response = client.post("/accompagnements/nouveau", data=form_post(
+        kind="", quick_topic="BROWSING", partners=[], procedures=[], topics=["EMAIL"], autonomy=None, outcome=None))
+    assert response.status_code == 302
+    [saved] = stored()
+    assert saved.kind == "quick_help" and sorted(t.code for t in saved.topics) == ["BROWSING", "EMAIL"]
 
 
 def test_valid_individual_record_is_stored(client, signed_in):
@@ -123,9 +149,11 @@ def test_workshop_record(client, signed_in):
         (dict(outcome=""), "Obligatoire pour ce type d’accompagnement."),
         (dict(duration="other", duration_other="600"), "Indiquez un nombre entre 1 et 480."),
         (dict(duration="other", duration_other="une heure"), "Indiquez un nombre entier."),
-        (dict(occurred_date="02/03/2026"), "Date ou heure invalide."),
+        (dict(occurred_date="02/03/2026"), "Date ou heure illisible : indiquez le jour et l’heure de l’accompagnement."),
         (dict(occurred_date=(datetime.now(NOUMEA) + timedelta(days=3)).strftime("%Y-%m-%d")),
-         "Cette date est plus d’un jour dans le futur."),
+         "Cette date est plus d’un jour dans le futur : vérifiez le jour et l’heure."),
+        (dict(occurred_date="2024-12-31"), "Cette date est avant le 1er janvier 2025, début du programme."),
+        (dict(duration="other", duration_other="-20"), "Une durée dure au moins 1 minute."),
         (dict(procedures=["OPT_BILL"]), "La démarche OPT_BILL ne relève d’aucun partenaire choisi."),
         (dict(partners=[], procedures=[], topics=[]), "Choisissez au moins un thème ou une démarche."),
         (dict(commune="Paris"), "Choix inconnu : Paris."),
@@ -391,3 +419,37 @@ def test_entering_an_existing_card_on_a_new_visit_links_it(client, signed_in):
     client.post("/accompagnements/nouveau", data=form_post(card=cards.display(code)))
     client.post("/accompagnements/nouveau", data=form_post(card=code.lower()))
     assert [r.card for r in stored()] == [code, code]
+
+
+def test_a_workshop_page_shows_no_person_field_it_never_asked(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    response = client.post("/accompagnements/nouveau", data=form_post(
+        kind="workshop", participants="6", workshop_title="Premiers pas", partners=[], procedures=[],
+        topics=["ONLINE_SAFETY"], autonomy=None, outcome=None))
+    assert response.status_code == 302
+    [saved] = stored()
+    page = page_text(client.get(f"/accompagnements/{saved.id}"))
+    assert "Premiers pas" in page and "<dd>6</dd>" in page
+    for label in ("<dt>Âge</dt>", "<dt>Genre</dt>", "<dt>Situation professionnelle</dt>", "Non communiqué"):
+        assert label not in page
+    # An individual accompaniment still says what was asked about the person.
+    client.post("/accompagnements/nouveau", data=form_post())
+    individual = stored()[-1]
+    assert "<dt>Âge</dt>" in page_text(client.get(f"/accompagnements/{individual.id}"))
+
+
+def test_deleting_asks_first_and_says_a_manager_can_restore(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    client.post("/accompagnements/nouveau", data=form_post())
+    [saved] = stored()
+    page = page_text(client.get(f"/accompagnements/{saved.id}"))
+    question = page[page.index('class="confirm-delete"'):]
+    assert question.index("un responsable pourra le restaurer") < question.index("Oui, supprimer")
+
+
+def test_a_link_may_choose_the_kind_and_an_unknown_one_is_ignored(client, signed_in):
+    signed_in("advisor", agency="TADINE")
+    page = page_text(client.get("/accompagnements/nouveau?type=workshop"))
+    assert re.search(r'<input checked id="kind-\d" name="kind" type="radio" value="workshop">', page)
+    page = page_text(client.get("/accompagnements/nouveau?type=group"))
+    assert 'checked id="kind-' not in page

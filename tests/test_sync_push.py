@@ -100,7 +100,7 @@ def test_a_bad_record_never_fails_the_batch(advisor, push):
     statuses = [r["status"] for r in response.json["results"]]
     assert statuses == ["created", "invalid", "created"]
     errors = response.json["results"][1]["errors"]
-    assert errors["duration_minutes"] == ["Indiquez un nombre entre 1 et 480."]
+    assert errors["duration_minutes"] == ["Une durée dure au moins 1 minute."]
     assert errors["kind"] == ["Choix inconnu : group."]
     assert rows() == 2
 
@@ -356,3 +356,12 @@ def test_database_failure_rolls_back_the_batch_and_answers_5xx_json(app, advisor
     monkeypatch.undo()
     pushed = item()
     assert push(pushed).json["results"][0]["status"] == "created"  # the retry goes through
+
+
+def test_a_pushed_workshop_without_participants_is_invalid_with_a_plain_message(advisor, push):
+    workshop = record(kind="workshop", participants=None, workshop_title="Atelier", autonomy=None, outcome=None)
+    workshop.pop("participants")
+    response = push(item(data=workshop))
+    [result] = response.json["results"]
+    assert result["status"] == "invalid"
+    assert result["errors"] == {"participants": ["Obligatoire pour ce type d’accompagnement."]}

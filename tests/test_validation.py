@@ -1,11 +1,12 @@
 """The one judge: every rule of the contract's field table, valid and invalid."""
 
+import re
 from datetime import datetime, timezone
 
 import pytest
 
 from pcn_pwa.accompaniments import cards
-from pcn_pwa.accompaniments.judge import Reference, client_rules, judge
+from pcn_pwa.accompaniments.judge import MESSAGES, Reference, client_rules, judge
 
 from .records_data import NOW, VALID, future, record
 
@@ -35,11 +36,12 @@ INVALID = [
     (dict(kind="group"), "kind", "Choix inconnu : group."),
     (dict(kind=3), "kind", "Un code est attendu."),
     (dict(occurred_at=...), "occurred_at", "Ce champ est obligatoire."),
-    (dict(occurred_at="2026-03-02T09:41:00"), "occurred_at", "Le fuseau horaire manque (par exemple +11:00)."),
-    (dict(occurred_at="hier"), "occurred_at", "Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00)."),
-    (dict(occurred_at=1772400000), "occurred_at", "Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00)."),
-    (dict(occurred_at=future(24.5)), "occurred_at", "Cette date est plus d’un jour dans le futur."),
-    (dict(duration_minutes=0), "duration_minutes", "Indiquez un nombre entre 1 et 480."),
+    (dict(occurred_at="2026-03-02T09:41:00"), "occurred_at", "L’heure est arrivée sans son fuseau horaire : mettez l’application à jour sur cet appareil."),
+    (dict(occurred_at="hier"), "occurred_at", "Date ou heure illisible : indiquez le jour et l’heure de l’accompagnement."),
+    (dict(occurred_at=1772400000), "occurred_at", "Date ou heure illisible : indiquez le jour et l’heure de l’accompagnement."),
+    (dict(occurred_at=future(24.5)), "occurred_at", "Cette date est plus d’un jour dans le futur : vérifiez le jour et l’heure."),
+    (dict(duration_minutes=0), "duration_minutes", "Une durée dure au moins 1 minute."),
+    (dict(duration_minutes=-30), "duration_minutes", "Une durée dure au moins 1 minute."),
     (dict(duration_minutes=481), "duration_minutes", "Indiquez un nombre entre 1 et 480."),
     (dict(duration_minutes="30"), "duration_minutes", "Indiquez un nombre entier."),
     (dict(duration_minutes=30.5), "duration_minutes", "Indiquez un nombre entier."),
@@ -175,14 +177,22 @@ def test_not_an_object(app, reference):
 
 def test_messages_in_english(app, reference):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        errors = judge(record(duration_minutes=0), reference, now=NOW).errors
+        errors = judge(record(duration_minutes=481), reference, now=NOW).errors
     assert errors["duration_minutes"] == ["Enter a number between 1 and 480."]
 
 
 def test_client_rules_carry_the_same_rules_and_translated_messages(app):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         rules = client_rules()
-    assert rules["fields"]["duration_minutes"] == {"type": "integer", "min": 1, "max": 480}
+    assert rules["fields"]["duration_minutes"] == {"type": "integer", "min": 1, "max": 480,
+                                                   "min_message": "duration_min"}
     assert rules["cross"]["required_by_kind"]["individual"] == ["autonomy", "outcome"]
+    assert rules["cross"]["required_by_kind"]["workshop"] == ["workshop_title", "participants"]
     assert rules["messages"]["required"] == "This field is required."
     assert rules["card"]["alphabet"] == cards.ALPHABET
+
+
+def test_no_message_shows_a_person_a_machine_format():
+    """The sync page shows the server's messages to advisors: words, never « 2026-03-02T09:41:00+11:00 »."""
+    machine = re.compile(r"\d{4}-\d{2}-\d{2}T|[+-]\d{2}:\d{2}")
+    assert [code for code, text in MESSAGES.items() if machine.search(text)] == []

@@ -69,9 +69,13 @@ def show_value(path: str, value) -> str:
 
 
 def describe(data: dict, *, skip_empty: bool = True) -> list[tuple[str, str, str]]:
-    """``(path, label, value in words)`` for each field of a record's data."""
+    """``(path, label, value in words)`` for each field of a record's data, but those its kind's
+    form never asks (a workshop's « Âge : Non communiqué » would say something never asked)."""
     rows = []
+    kind = data.get("kind")
     for path, label in FIELD_LABELS.items():
+        if kind in fields.KINDS and kind not in fields.BY_PATH[path].kinds:
+            continue
         text = show_value(path, fields.get(data, path))
         if text or not skip_empty:
             rows.append((path, str(label), text))

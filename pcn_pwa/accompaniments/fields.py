@@ -40,6 +40,9 @@ class Field:
     max: int | None = None
     max_length: int | None = None
     max_future_seconds: int | None = None
+    # The message (a code of the judge's MESSAGES) for a number under ``min``, when the
+    # generic range says it less plainly.
+    min_message: str | None = None
     # Where the row keeps it: an Accompaniment column (default: the last part of the path),
     # or, for link=True, the relationship of that name (a link table).
     column: str | None = None
@@ -73,7 +76,8 @@ class Field:
     def rule(self) -> dict:
         """The judge's rule, as the tablets receive it (only the keys that apply)."""
         rule = {"type": self.type}
-        for key in ("required", "choices", "min", "max", "max_length", "max_future_seconds", "default"):
+        for key in ("required", "choices", "min", "max", "max_length", "max_future_seconds", "min_message",
+                    "default"):
             value = getattr(self, key)
             if value not in (None, False):
                 rule[key] = value
@@ -88,7 +92,7 @@ FIELDS: tuple[Field, ...] = (
     Field("agency", N_("Agence"), "code", "agencies", required=True, column="agency_code", widget="select"),
     Field("occurred_at", N_("Date et heure"), "datetime", required=True, min=PILOT_START,
           max_future_seconds=int(MAX_FUTURE.total_seconds())),
-    Field("duration_minutes", N_("Durée"), "integer", min=1, max=480),
+    Field("duration_minutes", N_("Durée"), "integer", min=1, max=480, min_message="duration_min"),
     Field("participants", N_("Nombre de participants"), "integer", min=1, max=200, default=1, widget="number",
           kinds=("workshop", "quick_help", "free_access")),
     Field("partners", N_("Partenaires"), "codes", "partners", link=True, widget="chips",

@@ -29,7 +29,9 @@ FIELDS = {field.path: field.rule() for field in fields.FIELDS}
 
 # Rules across fields, by name; tablets implement the same names.
 CROSS_RULES = {
-    "required_by_kind": {"individual": ["autonomy", "outcome"], "workshop": ["workshop_title"]},
+    # A field counts as given when the record has it, not when its default fills it in: a
+    # workshop's count of participants is never taken as the default 1.
+    "required_by_kind": {"individual": ["autonomy", "outcome"], "workshop": ["workshop_title", "participants"]},
     "participants_by_kind": {"individual": {"min": 1, "max": 1}},
     "only_for_kind": {"workshop_title": "workshop", "workshop_level": "workshop"},
     "topic_or_procedure": ["topics", "procedures"],
@@ -49,11 +51,12 @@ MESSAGES = {
     "integer": N_("Indiquez un nombre entier."),
     "boolean": N_("Une réponse oui ou non est attendue."),
     "range": N_("Indiquez un nombre entre %(min)s et %(max)s."),
+    "duration_min": N_("Une durée dure au moins 1 minute."),
     "too_long": N_("%(max)s caractères au plus."),
-    # I18N: keep the example exactly as written: it is the format a machine expects.
-    "datetime": N_("Date et heure invalides (par exemple 2026-03-02T09:41:00+11:00)."),
-    "timezone": N_("Le fuseau horaire manque (par exemple +11:00)."),
-    "future": N_("Cette date est plus d’un jour dans le futur."),
+    # Read by advisors (the sync page shows what the server refused): words, never a format.
+    "datetime": N_("Date ou heure illisible : indiquez le jour et l’heure de l’accompagnement."),
+    "timezone": N_("L’heure est arrivée sans son fuseau horaire : mettez l’application à jour sur cet appareil."),
+    "future": N_("Cette date est plus d’un jour dans le futur : vérifiez le jour et l’heure."),
     "past": N_("Cette date est avant le 1er janvier 2025, début du programme."),
     "text": N_("Un texte est attendu."),
     # I18N: invisible characters such as NUL, often pasted from another program.
@@ -200,6 +203,7 @@ class _Checker:
         self.now = now
         self.clean: dict = {}
         self.errors: dict[str, list[str]] = {}
+        self.absent: set[str] = set()  # the fields the record did not give (defaults filled in)
 
     def fail(self, path: str, code: str, **params) -> None:
         self.errors.setdefault(path, []).append(message(code, **params))
@@ -218,6 +222,7 @@ class _Checker:
                 if value is None or (blank_is_absent and value.__class__ is str and not trim(value)):
                     if rule.get("required"):
                         self.fail(path, "required")
+                    self.absent.add(path)
                     target[leaf] = rule.get("default", [] if rule["type"] == "codes" else None)
                 else:
                     target[leaf] = check(self, path, value, rule)
@@ -252,7 +257,9 @@ class _Checker:
         if value is None:
             self.fail(path, "integer")
             return None
-        if not rule["min"] <= value <= rule["max"]:
+        if value < rule["min"] and "min_message" in rule:
+            self.fail(path, rule["min_message"])
+        elif not rule["min"] <= value <= rule["max"]:
             self.fail(path, "range", min=rule["min"], max=rule["max"])
         return value
 
@@ -295,7 +302,7 @@ class _Checker:
         clean = self.clean
         kind = clean.get("kind")
         for name in CROSS_RULES["required_by_kind"].get(kind, []):
-            if clean.get(name) is None and name not in self.errors:
+            if (clean.get(name) is None or name in self.absent) and name not in self.errors:
                 self.fail(name, "required_for_kind")
         bounds = CROSS_RULES["participants_by_kind"].get(kind)
         participants = clean.get("participants")

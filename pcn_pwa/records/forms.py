@@ -14,6 +14,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accompaniments import fields
+from ..accompaniments.judge import message as judge_message
 from ..accompaniments import vocabulary as vocab
 from ..extensions import db
 from ..forms import PCNForm, typed_int
@@ -67,6 +68,22 @@ RENDER_KW = {
     "beneficiary.card": {"autocapitalize": "characters", "autocomplete": "off"},
     "notes": {"rows": 3},
 }
+# The sections of the form (``data-section`` in records/form.html) each kind shows, in its
+# order: ``main`` at once, ``details`` behind « Ajouter des détails », ``end`` after them.
+# A quick question or free access is one tap on a topic; an individual accompaniment reads as
+# an advisor tells it (what was done, how autonomous, how long, who, the rest); a workshop is
+# its title, level, participants and topics. No kind chosen yet: the quick question's topics.
+LAYOUT = {
+    "": {"main": ["quick"], "details": [], "end": []},
+    "individual": {"main": ["procedures", "outcome", "moment", "person", "topics", "equipment", "notes"],
+                   "details": [], "end": ["actions"]},
+    "quick_help": {"main": ["quick"], "details": ["procedures", "moment", "topics", "equipment", "person", "notes",
+                                                  "actions"], "end": []},
+    "free_access": {"main": ["quick"], "details": ["moment", "topics", "equipment", "person", "notes", "actions"],
+                    "end": []},
+    "workshop": {"main": ["workshop", "moment", "topics"], "details": ["procedures", "equipment", "notes"],
+                 "end": ["actions"]},
+}
 # The fields the form asks for through its widget, mapped to and from data by type.
 TABLE_FIELDS = tuple(field for field in fields.FIELDS if field.widget)
 
@@ -92,7 +109,8 @@ def error_field(path: str) -> str:
 class AccompanimentForm(PCNForm):
     """The fields of the table with a widget, added below, and those the form asks in its own way."""
 
-    occurred_date = StringField(_l("Date"), render_kw={"type": "date"})
+    LAYOUT = LAYOUT
+    occurred_date = StringField(_l("Date"), render_kw={"type": "date", "min": fields.PILOT_START[:10]})
     occurred_time = StringField(_l("Heure"), render_kw={"type": "time"})
     duration = ChoiceField(L["duration_minutes"], choices=[])
     duration_other = StringField(_l("Autre durée (minutes)"), render_kw={"inputmode": "numeric"})
@@ -104,6 +122,10 @@ class AccompanimentForm(PCNForm):
     def __init__(self, *args, agencies: list[Agency] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.choose_from_catalogues(agencies or [])
+        # The date picker offers nothing past tomorrow (the judge refuses more than a day ahead).
+        tomorrow = (datetime.now(display_timezone()) + fields.MAX_FUTURE).strftime("%Y-%m-%d")
+        self.occurred_date.render_kw = dict(self.occurred_date.render_kw, max=tomorrow)
+        self.moment_unreadable = False
 
     def choose_from_catalogues(self, agencies: list[Agency]) -> None:
         """Fill the choices, translated, from the vocabulary and the reference tables."""
@@ -131,6 +153,12 @@ class AccompanimentForm(PCNForm):
         )
 
     @staticmethod
+    def page_layout() -> dict:
+        """``LAYOUT`` as the page carries it, short: "main|details|end", names apart by spaces."""
+        return {kind: "|".join(" ".join(parts[part]) for part in ("main", "details", "end"))
+                for kind, parts in LAYOUT.items()}
+
+    @staticmethod
     def client_mapping() -> dict:
         """What record-form.js needs to map the same fields offline: the page's copy of the table."""
         return {"fields": [{"path": field.path, "name": field.leaf, "type": field.type, "widget": field.widget,
@@ -147,14 +175,16 @@ class AccompanimentForm(PCNForm):
     # --- form -> contract data ---------------------------------------------------------
 
     def occurred_at(self) -> str | None:
-        """The local date and time typed, as ISO 8601 with Nouméa's offset."""
-        day, clock = (self.occurred_date.data or "").strip(), (self.occurred_time.data or "").strip()
-        if not day and not clock:
-            return None
+        """The local date and time typed, as ISO 8601 with Nouméa's offset; an empty date is
+        today and an empty time is now (the advisor records what just happened)."""
+        now = datetime.now(display_timezone())
+        day = (self.occurred_date.data or "").strip() or now.strftime("%Y-%m-%d")
+        clock = (self.occurred_time.data or "").strip() or now.strftime("%H:%M")
         try:
             local = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M")
         except ValueError:
-            self.occurred_date.errors = list(self.occurred_date.errors) + [_("Date ou heure invalide.")]
+            self.occurred_date.errors = list(self.occurred_date.errors) + [judge_message("datetime")]
+            self.moment_unreadable = True
             return None
         # Whole minutes: before 1912 Nouméa's zone has a local mean time of +11:05:48, which
         # the judge's grammar (ISO 8601's) cannot write; such a date is refused as too old.
@@ -163,11 +193,14 @@ class AccompanimentForm(PCNForm):
 
     @staticmethod
     def _number(text: str | None):
+        """A whole number typed, negative too (the judge then says what is allowed), else the text."""
         text = (text or "").strip()
         if not text:
             return None
-        number = typed_int(text)
-        return text if number is None else number
+        number = typed_int(text.removeprefix("-"))
+        if number is None:
+            return text
+        return -number if text.startswith("-") else number
 
     def _commune_code(self):
         typed = (self.commune.data or "").strip()
@@ -201,8 +234,7 @@ class AccompanimentForm(PCNForm):
         if field.type == "text":
             return typed
         if field.type == "integer":
-            number = cls._number(typed)
-            return field.empty if number is None else number
+            return cls._number(typed)  # blank stays absent: a workshop's count is never a default
         return typed or field.empty
 
     # --- contract data -> form ---------------------------------------------------------
@@ -232,9 +264,19 @@ class AccompanimentForm(PCNForm):
         returning = beneficiary.get("returning")
         self.returning.data = "" if returning is None else ("returning" if returning else "first")
 
+    @property
+    def person_given(self) -> bool:
+        """Whether anything about the person is filled in: their section then shows unfolded."""
+        return any(self[field.leaf].data not in (None, "", [], field.default) or self[field.leaf].errors
+                   for field in TABLE_FIELDS if field.parent == "beneficiary") or bool(
+            self.commune.errors or self.returning.errors or
+            (self.commune.data or "").strip() or self.returning.data or self.new_card.data)
+
     def attach_errors(self, errors: dict[str, list[str]]) -> None:
         """Show the judge's messages under the fields they concern."""
         for path, messages in errors.items():
+            if path == "occurred_at" and self.moment_unreadable:
+                continue  # the form said already what is wrong with the date
             field = self._fields.get(error_field(path))
             # The agency is asked only of admins (several to choose from); for the others its
             # message (a deactivated agency) goes at the top of the form, where it is seen.

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..accompaniments import cards, store
+from ..accompaniments.fields import KINDS
 from ..accompaniments.access import (READER_ROLES, RESTORER_ROLES, WRITER_ROLES, get_readable_or_404, readable,
                                      writable_agencies)
 from ..accompaniments.judge import Reference, judge
@@ -39,7 +40,10 @@ def _judge_form(form: AccompanimentForm, agency_code: str | None):
     data = form.to_data(agency_code)
     quick_topic = request.form.get("quick_topic")
     if quick_topic:
-        data["topics"] = [quick_topic]
+        # One tap on a topic: a quick question unless another kind was chosen, with the topics
+        # already ticked under « Ajouter des détails ».
+        data["kind"] = data.get("kind") or "quick_help"
+        data["topics"] = list(dict.fromkeys([*data["topics"], quick_topic]))
     judgement = judge(data, Reference.load())
     form.attach_errors(judgement.errors)
     if agency_code and not current_user.may_write_records_of(agency_code):
@@ -64,9 +68,11 @@ def new():
     form = AccompanimentForm(agencies=agencies)
     prefilled = False
     if request.method == "GET":
-        now = local_now()
-        form.occurred_date.data, form.occurred_time.data = now.strftime("%Y-%m-%d"), now.strftime("%H:%M")
+        # Date and time left empty: the record takes the moment it is saved (forms.occurred_at).
         form.agency.data = current_user.agency_code
+        # A link may choose the kind (?type=individual): the form opens on what that kind needs.
+        if request.args.get("type") in KINDS:
+            form.kind.data = request.args["type"]
         if request.args.get("modele") == "dernier":
             last = _last_record_of(current_user)
             if last is None:

@@ -120,8 +120,13 @@ SCHEMAS = {
             "topics": {"type": "array", "items": ref("CodeLabel")},
             "languages": {"type": "array", "items": {"type": "object", "required": ["code", "name"]}},
             "choices": {"type": "object"},
-            "fields": {"type": "array", "items": ref("CodeLabel"),
-                       "description": "A record's fields in reading order, with their names."},
+            "fields": {"type": "array", "items": {
+                "type": "object", "required": ["code", "label"],
+                "properties": {"code": {"type": "string"}, "label": {"type": "string"},
+                               "kinds": {"type": "array", "items": {"type": "string"}}}},
+                       "description": "A record's fields in reading order, with their names; for a field "
+                                      "some kinds never ask, the kinds that do (a record's page leaves "
+                                      "it out of the others)."},
             "rules": {"type": "object", "required": ["fields", "lists", "cross", "messages", "text", "card"]},
         },
     },

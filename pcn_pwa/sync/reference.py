@@ -6,7 +6,7 @@ import json
 import sqlalchemy as sa
 
 from ..accompaniments import vocabulary as vocab
-from ..accompaniments.fields import FIELD_VOCABULARIES
+from ..accompaniments.fields import BY_PATH, FIELD_VOCABULARIES, KINDS
 from ..extensions import db
 from ..i18n import available_locales, get_locale, gettext, language_name
 from ..models import Agency, Commune, Partner, Procedure, Topic
@@ -41,8 +41,11 @@ def build_reference() -> dict:
         "topics": [{"code": t.code, "label": gettext(t.label), "active": t.active} for t in ordered(Topic)],
         "languages": [{"code": code, "name": language_name(code)} for code in available_locales()],
         "choices": choices,
-        # The names of a record's fields, in reading order: a tablet shows a record in words offline.
-        "fields": [{"code": path, "label": str(label)} for path, label in FIELD_LABELS.items()],
+        # The names of a record's fields, in reading order, and for those some kinds never ask, the
+        # kinds that do: a tablet shows a record in words offline, without what was never asked.
+        "fields": [{"code": path, "label": str(label),
+                    **({"kinds": list(BY_PATH[path].kinds)} if BY_PATH[path].kinds != KINDS else {})}
+                   for path, label in FIELD_LABELS.items()],
         "rules": client_rules(),
     }
 

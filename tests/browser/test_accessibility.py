@@ -126,3 +126,25 @@ def test_a_translator_from_creation_to_their_home(live_server, axe_page, new_con
     page.wait_for_url(live_server.url + "/")
     assert page.locator("main a[href='/admin/langues/dhv']").count() == 1
     assert violations(page) == []
+
+
+def test_record_form_details_and_confirmation(live_server, axe_page):
+    """« Ajouter des détails » opened, then the confirmation with « Annuler » after a save."""
+    sign_in(axe_page, live_server, "conseiller")
+    axe_page.goto(live_server.url + "/accompagnements/nouveau")
+    axe_page.check("input[name=kind][value=quick_help]")
+    axe_page.click(".details-toggle")
+    axe_page.click(".person summary")
+    assert violations(axe_page) == []
+    axe_page.click(".quick-save button[value=BROWSING]")
+    axe_page.wait_for_selector("#saved-note [data-action=undo]")
+    assert violations(axe_page) == []
+
+
+def test_record_page_asking_before_a_delete(live_server, axe_page):
+    sign_in(axe_page, live_server, "conseiller")
+    axe_page.goto(live_server.url + "/accompagnements/")
+    axe_page.click(".record-list a >> nth=0")
+    axe_page.click(".confirm-delete summary")
+    assert axe_page.locator(".confirm-delete-question").is_visible()
+    assert violations(axe_page) == []

@@ -82,6 +82,7 @@ def test_a_device_without_reference_data_still_saves_at_once(live_server, new_co
         page.goto(live_server.url + "/accompagnements/nouveau")
         assert page.evaluate("async () => (await import('/static/js/reference.js')).cachedReference()") is None
         fill_individual(page)
+        page.click(".person summary")  # the person's section, folded to one line
         page.check("#new_card")  # the card code is made on the device all the same
         started = time.monotonic()
         page.click("button.button-large")

@@ -148,6 +148,7 @@ def test_new_version_waits_for_the_advisor_and_loses_nothing(live_server, signed
         page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
         page.wait_for_selector("#update-banner:not([hidden])", timeout=20000)
         # Unsaved input in the form: the update must not reload the page.
+        page.click(".details-toggle")  # the quick question's kind is kept: its details are folded
         page.fill("#procedure_detail", "en cours de saisie")
         page.click("#update-banner button")
         assert "Terminez d’abord" in page.inner_text("#update-banner")
@@ -178,7 +179,7 @@ def test_an_invalid_record_waits_with_its_message_is_fixed_then_synced(live_serv
     item = page.locator(f".outbox-item[data-id='{record_id}']")
     item.locator("a.button-primary").wait_for()
     assert item.get_attribute("data-state") == "invalid"
-    assert "Indiquez un nombre entre 1 et 480." in item.inner_text()
+    assert "Une durée dure au moins 1 minute." in item.inner_text()
     assert live_server.record(record_id) is None  # the server never stored it
     item.locator("a.button-primary").click()
     page.wait_for_url(re.compile(r".*brouillon=.*"))

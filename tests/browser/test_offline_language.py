@@ -100,7 +100,7 @@ def test_languages_switch_offline_from_the_cache_and_the_choice_reaches_the_serv
     assert "Offline" in status_text(page, "Offline")
     page.check("input[name=kind][value=quick_help]")
     page.click(".quick-save button[value=BROWSING]")
-    assert page.locator("#saved-note").inner_text() == "Saved on the tablet."
+    assert page.locator("#saved-note .saved-title").inner_text() == "Saved on the tablet."
     assert wait_waiting(page, 1) == 1
     assert "Offline · 1 waiting" in status_text(page, "1 waiting")
 

@@ -286,3 +286,30 @@ def test_an_offline_edit_meeting_a_change_on_the_server_waits_for_the_advisor_s_
     assert (stored["version"], stored["duration_minutes"]) == expected
     assert outbox_record(page, record_id)["state"] == "synced"
     assert live_server.count(COUNT_ALL) == before
+
+
+def test_a_workshop_read_offline_shows_no_person_field_it_never_asked(live_server, signed_in_page):
+    page = signed_in_page("conseiller")
+    workshop, person = str(uuid.uuid4()), str(uuid.uuid4())
+    answers = push(page, [
+        (workshop, {"agency": "TADINE", "kind": "workshop", "occurred_at": days_ago(1).isoformat(timespec="seconds"),
+                    "duration_minutes": 90, "participants": 7, "topics": ["ONLINE_SAFETY"],
+                    "workshop_title": "Se protéger des arnaques", "beneficiary": {"age_band": "unknown"}}, 0, False),
+        (person, individual(days_ago(1)), 0, False),
+    ])
+    assert [a["status"] for a in answers] == ["created"] * 2
+    ready_tablet(page, live_server)
+    assert wait_until(lambda: in_copy(page, workshop) and in_copy(page, person)), "the pull did not bring them"
+    page.context.set_offline(True)
+    try:
+        page.goto(f"{live_server.url}/accompagnements/{workshop}")
+        view = page.locator("#device-record")
+        view.locator("dl dt").first.wait_for(timeout=10000)
+        facts = view.locator("dl").inner_text()
+        assert "Se protéger des arnaques" in facts and "Nombre de participants" in facts
+        assert "Âge" not in facts and "Genre" not in facts and "Non communiqué" not in facts
+        page.goto(f"{live_server.url}/accompagnements/{person}")
+        view.locator("dl dt").first.wait_for(timeout=10000)
+        assert "Âge" in view.locator("dl").inner_text()
+    finally:
+        page.context.set_offline(False)

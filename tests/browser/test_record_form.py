@@ -67,6 +67,7 @@ def test_individual_record_end_to_end_with_a_new_card(signed_in_page, live_serve
     page.goto(live_server.url + "/accompagnements/nouveau")
     before = rows(live_server, "individual")
     fill_individual(page)
+    page.click(".person summary")  # the person's section, folded to one line
     page.fill("#commune", "Maré")
     page.check("#new_card")
     page.click("button.button-large")

@@ -1,9 +1,13 @@
-// The accompaniment form, enhanced: show only what the chosen kind needs, only the procedures
-// of the chosen partners, the "other duration" box when asked. On the new-record form the
-// record is checked with the server's rules and saved on the tablet first, then synced.
+// The accompaniment form, enhanced: show only what the chosen kind needs, in its order
+// (records/forms.py LAYOUT), the rest behind « Ajouter des détails »; the person folded to one
+// line until something about them is given; only the procedures of the chosen partners; the
+// "other duration" box when asked. On the new-record form the record is checked with the
+// server's rules and saved on the tablet first, then synced; the confirmation says what was
+// saved, offers « Annuler » for 10 s and « Un autre comme celui-ci ».
 // Without this script the whole form shows and posts to the server, which judges it.
 
-import {askPersistentStorage, outbox, recordCopy, requestBackgroundSync, syncClient, unsaved} from './app.js';
+import {askPersistentStorage, formatWhen, outbox, recordCopy, requestBackgroundSync, syncClient, unsaved, username}
+  from './app.js';
 import {cachedReference, refreshReference} from './reference.js';
 import {cardTools, Judge} from './rules.js';
 import {t} from './strings.js';
@@ -19,11 +23,41 @@ function checkedValues(name) {
   return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (input) => input.value);
 }
 
+// --- what the chosen kind shows ----------------------------------------------------------
+
+const LAYOUT = form ? JSON.parse(form.dataset.layout || '{}') : {};
+const sections = form ? form.querySelector('.form-sections') : null;
+const detailsToggle = form?.querySelector('.details-toggle');
+const person = form?.querySelector('[data-section="person"]');
+let shownKind = null;
+let detailsOpen = false;
+
+const section = (name) => sections.querySelector(`[data-section="${name}"]`);
+// A kind's sections: shown at once, behind « Ajouter des détails », after them (forms.py page_layout).
+const parts = (kind) => (LAYOUT[kind] || LAYOUT['']).split('|').map((part) => part.split(' ').filter(Boolean));
+
+/** The sections of ``kind`` in its order, the toggle before its details; the others hidden. */
+function arrange(kind) {
+  const [main, details, end] = parts(kind);
+  if (kind !== shownKind) {
+    // Moved, not only shown: the keyboard goes through them in the order they are seen.
+    [...main, ...details, ...end].forEach((name) => sections.append(section(name)));
+    sections.insertBefore(detailsToggle, details.length ? section(details[0]) : null);
+    shownKind = kind;
+  }
+  const shown = [...main, ...(detailsOpen ? details : []), ...end];
+  sections.querySelectorAll(':scope > [data-section]').forEach((node) => {
+    node.hidden = !shown.includes(node.dataset.section);
+  });
+  detailsToggle.hidden = !details.length;
+  detailsToggle.ariaExpanded = detailsOpen;
+}
+
 function update() {
   const kind = checkedValue('kind');
-  form.querySelectorAll('[data-kinds]').forEach((section) => {
-    const kinds = section.dataset.kinds.split(' ');
-    section.hidden = kind ? !kinds.includes(kind) : section.classList.contains('quick-save');
+  arrange(kind);
+  form.querySelectorAll('[data-kinds]:not([data-section])').forEach((block) => {
+    block.hidden = !block.dataset.kinds.split(' ').includes(kind);
   });
   form.querySelectorAll('[data-show-when]').forEach((block) => {
     const [name, wanted] = block.dataset.showWhen.split('=');
@@ -43,15 +77,19 @@ const accentFree = (text) => text.trim().toLowerCase().normalize('NFD').replace(
 function number(text) {
   const value = (text || '').trim();
   if (!value) return null;
-  return /^\d+$/.test(value) ? Number(value) : value;
+  return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
+// Nouméa's clock (UTC+11 all year, no daylight saving time) as an ISO string without offset.
+const noumeaNow = () => new Date(Date.now() + 11 * 3600 * 1000).toISOString();
+
+/** The moment typed, with Nouméa's offset; an empty date is today and an empty time now
+ *  (records/forms.py occurred_at); null when what was typed cannot be read. */
 function occurredAt() {
-  const day = form.elements.occurred_date.value.trim();
-  const clock = form.elements.occurred_time.value.trim();
-  if (!day && !clock) return null;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^\d{2}:\d{2}$/.test(clock)) return 'invalid';
-  // Nouméa is UTC+11 all year (no daylight saving time).
+  const now = noumeaNow();
+  const day = form.elements.occurred_date.value.trim() || now.slice(0, 10);
+  const clock = form.elements.occurred_time.value.trim() || now.slice(11, 16);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^\d{2}:\d{2}$/.test(clock)) return null;
   return `${day}T${clock}:00+11:00`;
 }
 
@@ -73,7 +111,7 @@ function contractValue(field) {
   if (field.type === 'codes') return checkedValues(field.name);
   const text = checkedValue(field.name);
   if (field.type === 'text') return text;
-  if (field.type === 'integer') return number(text) ?? field.empty;
+  if (field.type === 'integer') return number(text); // blank stays absent, as on the server
   return text || field.empty;
 }
 
@@ -94,7 +132,10 @@ function formData(quickTopic) {
   data.agency = form.elements.agency ? form.elements.agency.value : form.dataset.agency;
   data.occurred_at = occurredAt();
   data.duration_minutes = number(duration === 'other' ? form.elements.duration_other.value : duration);
-  if (quickTopic) data.topics = [quickTopic];
+  if (quickTopic) {  // one tap on a topic: a quick question unless another kind was chosen
+    data.kind = data.kind || 'quick_help';
+    if (!data.topics.includes(quickTopic)) data.topics.push(quickTopic);
+  }
   data.beneficiary.commune = communeCode();
   data.beneficiary.returning = returning === undefined ? null : returning;
   return data;
@@ -128,33 +169,110 @@ function showErrors(errors) {
       list.append(item);
     });
     target.append(list);
+    // A message in a folded part unfolds it: nothing wrong stays out of sight.
+    const folded = target.closest('[data-section]');
+    if (folded?.hidden) detailsOpen = true;
+    if (person?.contains(target)) person.open = true;
   }
+  update();
   summary.scrollIntoView({block: 'center'});
 }
 
-function confirmSaved(card) {
-  let note = document.getElementById('saved-note');
-  if (!note) {
-    note = document.createElement('p');
-    note.id = 'saved-note';
-    note.className = 'flash flash-success';
-    note.setAttribute('role', 'status');
-    form.before(note);
-  }
-  note.textContent = t('saved_on_device');
+// --- after a save: what was saved, « Annuler » for 10 s, « Un autre comme celui-ci » -------
+
+const UNDO_MS = 10000;
+let undoTimer = null;
+
+const labelOf = (name, value) => form.querySelector(`input[name="${name}"][value="${value}"]`)?.labels[0].textContent.trim() || value;
+
+/** The saved record in a few words: its kind, its partners (else its topics), its moment. */
+function savedWords(data) {
+  const what = data.partners.length ? data.partners.map((code) => labelOf('partners', code))
+    : data.topics.map((code) => labelOf('topics', code));
+  return [labelOf('kind', data.kind), what.join(', '), formatWhen(data.occurred_at)].filter(Boolean).join(' · ');
+}
+
+function confirmSaved(saved, card) {
+  document.getElementById('saved-note')?.remove();
+  clearTimeout(undoTimer);
+  const note = document.getElementById('saved-template').content.firstElementChild.cloneNode(true);
+  note.classList.add('saved-note-fresh');
+  note.querySelector('.saved-what').textContent = savedWords(saved.data);
   if (card) {
     const link = document.createElement('a');
     link.href = `/accompagnements/carte/#${card}`;
     link.textContent = ` ${t('card_given', {code: `${card.slice(0, 4)}-${card.slice(4)}`})}`;
-    note.append(link);
+    note.querySelector('[role=status]').append(link);
+  }
+  const undoButton = note.querySelector('[data-action=undo]');
+  undoButton.addEventListener('click', () => undo(saved, note));
+  note.querySelector('[data-action=again]').addEventListener('click', (event) => {
+    again(saved.data);
+    event.currentTarget.remove();
+  });
+  form.after(note);
+  // After 10 s the record is kept for good (a manager can still delete it from its page), and
+  // the note leaves the bottom of the screen for its place under the form.
+  undoTimer = setTimeout(() => {
+    undoButton.remove();
+    note.classList.remove('saved-note-fresh');
+  }, UNDO_MS);
+}
+
+/** « Annuler »: the record leaves the outbox, or a delete follows it if it may have been sent;
+ *  what was chosen comes back in the form, to correct or to leave. Under the sync's lock, so
+ *  that no push of this record is on its way meanwhile. */
+async function undo(saved, note) {
+  clearTimeout(undoTimer);
+  note.querySelector('.saved-actions').remove();
+  const outcome = await (navigator.locks ? navigator.locks.request(`pcn-sync-${username}`, () => withdraw(saved.id))
+    : withdraw(saved.id));
+  note.classList.replace('saved-note-fresh', 'undone');
+  fill(saved.data);
+  if (outcome === 'delete') {
+    requestBackgroundSync();
+    syncClient.run({reset: true});
   }
 }
 
+/** Take back a record just saved: one never sent (no push tried) leaves the outbox; one the
+ *  server has, or may have (a push tried, its answer lost), gets a delete to push, from the
+ *  version it acknowledged. Run under the sync's lock: no push of it is under way meanwhile. */
+async function withdraw(id) {
+  const record = await outbox.get(id);
+  if (!record) return 'gone';
+  if (record.state !== 'synced' && !record.base_version && !record.attempts) {
+    await outbox.store.delete(id);
+    outbox.changed();
+    return 'removed';
+  }
+  await outbox.update([{...record, deleted: true, state: 'pending', updated_at: new Date().toISOString(), errors: null}]);
+  return 'delete';
+}
+
+/** « Un autre comme celui-ci »: the same kind and partners, at a new moment (now). */
+function again(data) {
+  resetForm();
+  setChecked('kind', [data.kind]);
+  setChecked('partners', data.partners);
+  update();
+  showStart();
+}
+
+/** The start of the form in view (not the top of the page), if it was scrolled away. */
+function showStart() {
+  const start = form.querySelector('#kind');
+  if (start && start.getBoundingClientRect().top < 0) start.scrollIntoView({block: 'start', behavior: 'smooth'});
+}
+
+/** A blank form for the next record, the kind kept: an advisor often records several alike.
+ *  Date and time left empty: the next save takes its own moment. */
 function resetForm() {
-  const now = new Date(Date.now() + 11 * 3600 * 1000).toISOString(); // Nouméa's clock
+  const kind = checkedValue('kind');
   form.reset();
-  form.elements.occurred_date.value = now.slice(0, 10);
-  form.elements.occurred_time.value = now.slice(11, 16);
+  setChecked('kind', [kind]);
+  detailsOpen = false;
+  if (person) person.open = false;
   update();
 }
 
@@ -189,6 +307,11 @@ function fill(data) {
   const commune = Array.from(document.querySelectorAll('#communes option')).find((o) => o.dataset.code === b.commune);
   form.elements.commune.value = commune ? commune.value : (b.commune || '');
   setChecked('returning', [b.returning === true ? 'returning' : b.returning === false ? 'first' : '']);
+  // A record filled back shows all of it; the person unfolded if something is said of them
+  // (records/forms.py person_given).
+  if (person) person.open = [...person.querySelectorAll('input, select')].some((input) => (
+    input.labels[0]?.classList.contains('chip') ? input.checked !== input.defaultChecked : input.type !== 'checkbox' && input.value.trim()));
+  detailsOpen = true;
   update();
 }
 
@@ -231,7 +354,7 @@ async function saveOnDevice(event) {
       card = cardTools(reference ? reference.rules.card : JSON.parse(form.dataset.cardRules)).newCode();
       data.beneficiary.card = card;
     }
-    if (data.occurred_at === 'invalid') data.occurred_at = 'invalid date';
+    if (data.occurred_at === null) data.occurred_at = 'invalid'; // the judge says so, in words
     if (reference) {
       const verdict = new Judge(reference.rules).judge(data);
       if (!verdict.valid) { showErrors(verdict.errors); return; }
@@ -251,11 +374,14 @@ async function saveOnDevice(event) {
       window.location.assign(`/accompagnements/${editId}`);
       return;
     }
+    const saved = {id: recordId, data};
     recordId = crypto.randomUUID();
     unsaved.delete(form);
-    confirmSaved(card);
     resetForm();
-    window.scrollTo({top: 0});
+    confirmSaved(saved, card);
+    // The kind stays chosen and the page where it was; the start of the form comes back in
+    // view only if it had scrolled away (after « Enregistrer » at the bottom of a long form).
+    showStart();
   } finally {
     setBusy(false);
   }
@@ -298,8 +424,21 @@ async function openEdit() {
 }
 
 if (form) {
+  // One button per topic for the quick kinds: a tap on one saves.
+  form.querySelector('.quick-topics').append(...[...form.querySelectorAll('input[name=topics]')].map((input) => {
+    const button = document.createElement('button');
+    Object.assign(button, {type: 'submit', name: 'quick_topic', value: input.value, className: 'chip-button',
+      textContent: input.labels[0].textContent.trim()});
+    return button;
+  }));
+  detailsToggle.addEventListener('click', () => {
+    detailsOpen = !detailsOpen;
+    update();
+  });
   form.addEventListener('change', update);
   form.addEventListener('input', () => unsaved.add(form));
+  // A record to correct, one taken from the last, one the server sent back: all of it shows.
+  detailsOpen = 'unfold' in form.dataset;
   update();
   if (form.dataset.offline === 'new' && outbox) {
     form.addEventListener('submit', saveOnDevice);

@@ -48,7 +48,7 @@ export function showValue(path, value, words) {
 }
 
 function paths(words, ...records) {
-  if (words.fields) return words.fields.map((field) => [field.code, field.label]);
+  if (words.fields) return words.fields.map((field) => [field.code, field.label, field.kinds]);
   const found = new Set();
   records.forEach((data) => Object.entries(data || {}).forEach(([key, value]) => {
     if (value && typeof value === 'object' && !Array.isArray(value)) Object.keys(value).forEach((k) => found.add(`${key}.${k}`));
@@ -57,9 +57,14 @@ function paths(words, ...records) {
   return [...found].map((path) => [path, path]);
 }
 
-/** ``[{path, label, value}]`` for each field of a record that has a value. */
+/** ``[{path, label, value}]`` for each field of a record that has a value, but those its kind's
+ *  form never asks (accompaniments/display.py describe). */
 export function describe(data, words) {
-  return paths(words, data).map(([path, label]) => ({path, label, value: showValue(path, valueOf(data, path), words)}))
+  // A copy of the reference from before the kinds were sent shows every field, as it did.
+  const known = new Set((words.fields || []).flatMap((field) => (Array.isArray(field.kinds) ? field.kinds : [])));
+  const asked = (kinds) => !Array.isArray(kinds) || !known.has(data.kind) || kinds.includes(data.kind);
+  return paths(words, data).filter(([, , kinds]) => asked(kinds))
+    .map(([path, label]) => ({path, label, value: showValue(path, valueOf(data, path), words)}))
     .filter((row) => row.value);
 }
 

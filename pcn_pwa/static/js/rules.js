@@ -138,18 +138,20 @@ export class Judge {
       fail('beneficiary', 'object');
     }
     const clean = {};
+    const absent = new Set(); // the fields the record did not give (defaults filled in)
     for (const [path, rule] of Object.entries(this.rules.fields)) {
-      clean[path] = this.checkField(data, path, rule, fail);
+      clean[path] = this.checkField(data, path, rule, fail, absent);
     }
-    this.checkCross(clean, errors, fail);
+    this.checkCross(clean, errors, fail, absent);
     return {valid: Object.keys(errors).length === 0, errors};
   }
 
-  checkField(data, path, rule, fail) {
+  checkField(data, path, rule, fail, absent) {
     const value = path.split('.').reduce(own, data);
     const blank = typeof value === 'string' && rule.type !== 'codes' && !this.text.trim(value);
     if (value === undefined || value === null || blank) {
       if (rule.required) fail(path, 'required');
+      absent.add(path);
       return rule.default !== undefined ? rule.default : (rule.type === 'codes' ? [] : null);
     }
     const allowed = this.lists[rule.choices];
@@ -173,7 +175,8 @@ export class Judge {
       case 'integer': {
         const number = wholeNumber(value);
         if (number === null) { fail(path, 'integer'); return null; }
-        if (number < rule.min || number > rule.max) fail(path, 'range', {min: rule.min, max: rule.max});
+        if (number < rule.min && rule.min_message) fail(path, rule.min_message);
+        else if (number < rule.min || number > rule.max) fail(path, 'range', {min: rule.min, max: rule.max});
         return number;
       }
       case 'text': {
@@ -206,11 +209,11 @@ export class Judge {
     }
   }
 
-  checkCross(clean, errors, fail) {
+  checkCross(clean, errors, fail, absent) {
     const cross = this.rules.cross;
     const kind = clean.kind;
     (cross.required_by_kind[kind] || []).forEach((name) => {
-      if (clean[name] === null && !errors[name]) fail(name, 'required_for_kind');
+      if ((clean[name] === null || absent.has(name)) && !errors[name]) fail(name, 'required_for_kind');
     });
     const bounds = cross.participants_by_kind[kind];
     const participants = clean.participants;
