@@ -323,3 +323,16 @@ def test_the_session_cookie_is_sent_only_when_the_session_changes(client, signed
     assert "Set-Cookie" not in client.get("/").headers
     assert "Set-Cookie" not in client.get("/accompagnements/nouveau").headers
     assert "Set-Cookie" in client.post("/compte", data={"locale": "en"}).headers
+
+
+@pytest.mark.parametrize("role", ["advisor", "manager", "partner", "coordinator", "admin"])
+def test_the_shell_a_page_names_holds_exactly_the_pages_its_user_may_open(client, signed_in, role):
+    """The service worker keeps the pages of the meta pcn-shell: never one the role is refused."""
+    from pcn_pwa.pwa.assets import SHELL_PAGES
+
+    signed_in(role)
+    page = client.get("/").get_data(as_text=True)
+    named = re.search(r'<meta name="pcn-shell" content="([^"]*)">', page)[1].split()
+    opened = [path for path in SHELL_PAGES if client.get(path).status_code == 200]
+    assert named == opened
+    assert "/" in named and ("/accompagnements/nouveau" in named) == (role in ("advisor", "manager", "admin"))

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..auth.guard import login_required
 from ..i18n import _, available_locales, get_locale
 from ..i18n.catalogues import strings_digest
+from ..navigation import may_open
 from . import bp
 from .assets import OFFLINE_PAGE, RECORDS_PAGE, SHELL_PAGES
 from .static_build import blank_comments, current_build
@@ -42,6 +43,14 @@ def app_version() -> str:
 
 # Sent by the service worker when it fetches the offline shell in the background.
 SHELL_FETCH_HEADER = "X-PCN-Shell"
+
+
+@bp.app_template_global()
+def shell_pages() -> str:
+    """The offline shell pages the signed-in user may open, for the service worker to keep:
+    it never asks for one the user's role would be refused (meta ``pcn-shell``)."""
+    adapter = current_app.url_map.bind("")
+    return " ".join(path for path in SHELL_PAGES if may_open(adapter.match(path)[0]))
 
 
 @bp.app_template_global()

@@ -38,8 +38,9 @@ async function registerServiceWorker() {
   });
   if (username) {
     // The shell is cached from signed-in pages (in their language), as soon as one is controlled.
+    const pages = meta('pcn-shell').split(' ').filter(Boolean);
     const cacheShell = () => navigator.serviceWorker.controller?.postMessage(
-      {action: 'cacheShell', language: document.documentElement.lang});
+      {action: 'cacheShell', language: document.documentElement.lang, pages});
     cacheShell();
     navigator.serviceWorker.addEventListener('controllerchange', cacheShell);
   }
