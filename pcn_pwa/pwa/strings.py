@@ -7,6 +7,7 @@ for good (no inline JSON: the offline shell of every language shares one cached 
 
 from flask import g, url_for
 
+from ..accompaniments.vocabulary import KINDS
 from ..i18n import N_, get_locale, gettext
 from ..i18n.catalogues import strings_digest
 
@@ -16,7 +17,7 @@ JS_STRINGS = {
     "waiting": N_("%(num)s en attente"),
     "all_sent": N_("Tout est envoyé"),
     "last_sync": N_("Dernier envoi : %(when)s"),
-    "never_synced": N_("Jamais envoyé depuis cette tablette"),
+    "nothing_to_send": N_("Rien à envoyer"),
     "progress": N_("%(sent)s / %(total)s envoyés"),
     "error_auth": N_("Session expirée : reconnectez-vous. Vos enregistrements restent sur la tablette."),
     "error_network": N_("Pas de réseau : nouvel essai automatique."),
@@ -49,7 +50,14 @@ JS_STRINGS = {
     "theirs": N_("Version du serveur"),
     "storage_persisted": N_("Stockage protégé : le navigateur ne l’effacera pas de lui-même."),
     "storage_not_persisted": N_("Stockage non protégé : le navigateur pourrait l’effacer s’il manque de place."),
-    "storage_usage": N_("%(used)s Mo utilisés sur %(quota)s Mo disponibles."),
+    # I18N: sizes already written with their unit, e.g. "0,4 Mo utilisés sur 10 Go".
+    "storage_usage": N_("%(used)s utilisés sur %(quota)s"),
+    "storage_what_to_do": N_("Pour que le navigateur garde vos enregistrements à coup sûr : installez "
+                             "l’application sur l’écran d’accueil (menu du navigateur, « Ajouter à l’écran "
+                             "d’accueil » ou « Installer »), ouvrez-la depuis son icône, puis touchez "
+                             "« Protéger le stockage ». En attendant, synchronisez souvent : ce qui est "
+                             "envoyé ne risque plus rien."),
+    "storage_protect": N_("Protéger le stockage"),
     "storage_low": N_("Attention : il reste moins d’un cinquième de l’espace. Synchronisez dès que possible."),
     "nothing_here": N_("Aucun enregistrement sur cette tablette."),
     "card_given": N_("Carte de suivi à remettre : %(code)s"),
@@ -66,8 +74,21 @@ JS_STRINGS = {
     "never_pulled": N_("Pas encore de copie reçue sur cette tablette."),
     "edit_title": N_("Modifier l’accompagnement"),
     "edit_on_device": N_("Hors ligne : la modification reste sur la tablette et partira dès que le réseau revient."),
+    # The sync bar: what the advisor should do, if anything (static/js/sync-words.js).
+    "advice_sending": N_("Rien à faire : l’envoi se termine tout seul."),
+    "advice_offline": N_("Rien à faire : ils partiront tout seuls au retour du réseau. Vous pouvez continuer "
+                         "à enregistrer."),
+    "advice_waiting": N_("Rien à faire : ils partent tout seuls dans un instant (ou touchez « Synchroniser »)."),
+    "advice_to_fix": N_("%(num)s à revoir : ouvrez la page Synchronisation pour corriger ou choisir la version "
+                        "à garder."),
+    # I18N: on the home page, after a count: part of it is still on this tablet, not yet sent.
+    "home_waiting": N_("dont %(num)s en attente sur cet appareil"),
     "edit_missing": N_("Cet accompagnement n’est pas sur cette tablette : il ne peut pas être modifié hors ligne."),
 }
+
+
+# The kinds' names, for a record shown on the tablet before its reference data arrived.
+JS_STRINGS.update({f"kind_{code}": label for code, label in KINDS.items()})
 
 
 def js_strings() -> dict[str, str]:
