@@ -7,6 +7,7 @@ import {RecordCopy} from './record-copy.js';
 import {refreshReference} from './reference.js';
 import {t} from './strings.js';
 import {SyncClient} from './sync-client.js';
+import {syncWords} from './sync-words.js';
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
 export const username = meta('pcn-user');
@@ -67,11 +68,11 @@ function showUpdatePrompt(worker) {
 
 // Dates and numbers as the page's language writes them; New Caledonia's French where the
 // browser has no data for the language (Drehu, Nengone…), as the server does.
-const formatLocale = (() => {
+export const formatLocale = (() => {
   const lang = document.documentElement.lang || 'fr';
   return Intl.NumberFormat.supportedLocalesOf([lang]).length ? lang : 'fr-NC';
 })();
-const formatNumber = (value) => new Intl.NumberFormat(formatLocale).format(value);
+export const formatNumber = (value) => new Intl.NumberFormat(formatLocale).format(value);
 
 export function formatWhen(iso) {
   return new Intl.DateTimeFormat(formatLocale,
@@ -98,20 +99,16 @@ export async function renderStatus() {
   if (!bar || !outbox) return;
   const counts = await outbox.counts();
   const status = syncClient.status;
-  const parts = [navigator.onLine ? t('online') : t('offline')];
-  if (status.state === 'sending' && status.total) {
-    parts.push(t('progress', {sent: formatNumber(status.sent), total: formatNumber(status.total)}));
-  } else {
-    parts.push(counts.unsent ? t('waiting', {num: formatNumber(counts.unsent)}) : t('all_sent'));
-  }
-  parts.push(status.lastSuccess ? t('last_sync', {when: formatWhen(status.lastSuccess)}) : t('never_synced'));
-  bar.querySelector('.status-text').textContent = parts.join(' · ');
+  const words = syncWords({...status, online: navigator.onLine, unsent: counts.unsent,
+    toFix: counts.invalid + counts.conflict + counts.forbidden}, {t, number: formatNumber, when: formatWhen});
+  bar.querySelector('.status-text').textContent = words.text;
+  bar.querySelector('.status-advice').textContent = words.advice;
   bar.dataset.waiting = String(counts.unsent);
   bar.dataset.state = status.state;
-  const error = bar.querySelector('.status-error');
-  error.textContent = status.error ? t(`error_${status.error}`) : '';
-  error.hidden = !status.error;
-  bar.querySelector('.sign-in-again').hidden = status.error !== 'auth';
+  bar.dataset.tone = words.tone;
+  bar.querySelector('.sign-in-again').hidden = !words.signIn;
+  // No link to the page the advisor is already on.
+  bar.querySelector('.see-sync').hidden = !words.seeSync || Boolean(document.getElementById('outbox-list'));
 }
 
 // --- sign-out guard -------------------------------------------------------------------------
@@ -127,6 +124,23 @@ function guardLogout() {
     navigator.serviceWorker?.controller?.postMessage({action: 'forgetPages'});
     form.dataset.confirmed = '1';
     form.submit();
+  });
+}
+
+// --- the menu, folded behind a button on a phone (CSS decides when) --------------------------
+
+function initMenu() {
+  const toggle = document.querySelector('.menu-toggle');
+  const menu = document.getElementById('app-menu');
+  if (!toggle || !menu) return;
+  const show = (open) => {
+    toggle.setAttribute('aria-expanded', String(open));
+    menu.classList.toggle('open', open);
+  };
+  toggle.addEventListener('click', () => show(toggle.getAttribute('aria-expanded') !== 'true'));
+  // Escape folds it again and gives the focus back to its button, as a disclosure does.
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && menu.classList.contains('open')) { show(false); toggle.focus(); }
   });
 }
 
@@ -162,6 +176,7 @@ export async function askPersistentStorage() {
 }
 
 registerServiceWorker().catch((error) => console.warn('service worker not registered', error));
+initMenu();
 guardLogout();
 initLanguageSwitch(username, unsaved);
 if (syncClient) {
