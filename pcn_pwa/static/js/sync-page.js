@@ -1,17 +1,23 @@
 // The sync page: every record on this tablet with its state, the choices a conflict asks for,
 // the messages of a record to fix, and the device's storage.
 
-import {outbox, renderStatus, syncClient} from './app.js';
+import {formatLocale, formatWhen, outbox, renderStatus, syncClient} from './app.js';
 import {cachedReference} from './reference.js';
-import {compareTable, summary, vocabulary} from './record-view.js';
+import {compareTable, showValue, vocabulary} from './record-view.js';
 import {t} from './strings.js';
+import {formatBytes} from './sync-words.js';
 
 const list = document.getElementById('outbox-list');
 const template = document.getElementById('outbox-item');
 
-function when(iso) {
-  return new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en' : 'fr-NC',
-    {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
+/** A record in a few words: its kind by name, its partners, then its procedures, topics or
+ *  workshop. The kinds' names come with the page's strings too, for a tablet whose reference
+ *  data has not arrived yet: never a code such as `individual`. */
+function what(data, words) {
+  const kind = words.has('kind') ? words.label('kind', data.kind) : t(`kind_${data.kind}`);
+  const detail = data.procedures?.length ? showValue('procedures', data.procedures, words)
+    : data.topics?.length ? showValue('topics', data.topics, words) : (data.workshop_title || '');
+  return [kind, showValue('partners', data.partners, words), detail].filter(Boolean).join(' · ');
 }
 
 function button(label, action, primary = false) {
@@ -38,8 +44,8 @@ async function render() {
     const item = template.content.firstElementChild.cloneNode(true);
     item.dataset.id = record.id;
     item.dataset.state = record.state;
-    item.querySelector('.when').textContent = record.data?.occurred_at ? when(record.data.occurred_at) : '';
-    item.querySelector('.what').textContent = record.data ? summary(record.data, words) : '';
+    item.querySelector('.when').textContent = record.data?.occurred_at ? formatWhen(record.data.occurred_at) : '';
+    item.querySelector('.what').textContent = record.data ? what(record.data, words) : '';
     item.querySelector('.state').textContent = t(`state_${record.state}`);
     const detail = item.querySelector('.outbox-detail');
     if (record.state === 'invalid') {
@@ -71,18 +77,31 @@ async function render() {
   });
 }
 
+// The device's storage in sizes people read, and when the browser may clear it, what that
+// means and what to do about it.
 async function storage() {
   const persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : false;
   document.getElementById('storage-persist').textContent = persisted ? t('storage_persisted') : t('storage_not_persisted');
+  const help = document.getElementById('storage-help');
+  help.hidden = persisted;
+  help.querySelector('p').textContent = t('storage_what_to_do');
+  const protect = help.querySelector('button');
+  protect.textContent = t('storage_protect');
+  protect.hidden = !navigator.storage?.persist;
   if (navigator.storage?.estimate) {
     const {usage = 0, quota = 0} = await navigator.storage.estimate();
-    const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-    document.getElementById('storage-usage').textContent = t('storage_usage', {used: mb(usage), quota: mb(quota)});
+    document.getElementById('storage-usage').textContent = t('storage_usage',
+      {used: formatBytes(usage, formatLocale), quota: formatBytes(quota, formatLocale)});
     const warning = document.getElementById('storage-warning');
     warning.hidden = !(quota && (quota - usage) / quota < 0.2);
     warning.textContent = t('storage_low');
   }
 }
+
+document.querySelector('#storage-help button')?.addEventListener('click', async () => {
+  await navigator.storage.persist();
+  await storage();
+});
 
 if (outbox) {
   outbox.onChange(render);
