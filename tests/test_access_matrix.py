@@ -77,6 +77,7 @@ MATRIX = {
         "401 200:unchanged 200:forbidden 200:unchanged 200:forbidden 200:forbidden 200:forbidden 200:unchanged",
     ("GET", "/compte"): SIGNED_IN,
     ("POST", "/compte"): SIGNED_IN,  # no language chosen: the page again
+    ("GET", "/favicon.ico"): EVERYONE,
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/hors-ligne"): EVERYONE,
     ("POST", "/langue"): ">/ >/ >/ >/ >/ >/ >/ >/",

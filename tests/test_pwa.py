@@ -336,3 +336,13 @@ def test_the_shell_a_page_names_holds_exactly_the_pages_its_user_may_open(client
     opened = [path for path in SHELL_PAGES if client.get(path).status_code == 200]
     assert named == opened
     assert "/" in named and ("/accompagnements/nouveau" in named) == (role in ("advisor", "manager", "admin"))
+
+
+def test_a_favicon_is_named_by_every_page_and_served_at_the_old_address_too(client):
+    page = client.get("/login").get_data(as_text=True)
+    named = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)[1]
+    with client.get(named) as svg:
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/png"
+        assert icon.data.startswith(b"\x89PNG") and "max-age=604800" in icon.headers["Cache-Control"]

@@ -5,7 +5,8 @@ import json
 import os
 from functools import lru_cache
 
-from flask import Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request, url_for
+from flask import (Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request,
+                   send_from_directory, url_for)
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -144,6 +145,14 @@ def service_worker():
     response.set_etag(etag)
     g.compress_best = True
     return response.make_conditional(request)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The app's icon where a browser or a tool asks the old address whatever the page says
+    (pages name the SVG icon): a PNG, which every browser takes there, kept a week."""
+    return send_from_directory(os.path.join(current_app.static_folder, "icons"), "icon-192.png",
+                               mimetype="image/png", max_age=7 * 24 * 3600)
 
 
 @bp.get("/langues/<code>/textes.json")
