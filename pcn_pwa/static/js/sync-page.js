@@ -2,7 +2,7 @@
 // the messages of a record to fix, and the device's storage.
 
 import {formatLocale, formatWhen, outbox, renderStatus, syncClient} from './app.js';
-import {cachedReference} from './reference.js';
+import {cachedReference, refreshReference} from './reference.js';
 import {compareTable, showValue, vocabulary} from './record-view.js';
 import {t} from './strings.js';
 import {formatBytes} from './sync-words.js';
@@ -33,9 +33,17 @@ function button(label, action, primary = false) {
   return node;
 }
 
+let referenceAsked = false;
+
 async function render() {
   const records = (await outbox.all()).sort((a, b) => b.saved_at.localeCompare(a.saved_at));
-  const words = vocabulary(await cachedReference());
+  const reference = await cachedReference();
+  // A first visit may come before the reference data: the names come with it, once.
+  if (!reference && !referenceAsked) {
+    referenceAsked = true;
+    refreshReference().then((body) => body && render());
+  }
+  const words = vocabulary(reference);
   list.replaceChildren();
   const empty = document.getElementById('outbox-empty');
   empty.hidden = records.length > 0;
