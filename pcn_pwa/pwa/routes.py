@@ -24,12 +24,15 @@ bp.add_app_template_global(js_strings_url)
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, but an answer the same for everyone (``g.same_for_all``)
-    does not say it varies with the cookie: the scripts' strings, read on the sign-in page,
-    must be found again in the HTTP cache once signed in (a new cookie)."""
+    neither says it varies with the cookie nor sets one: the scripts' strings, read on the
+    sign-in page, must be found again in the HTTP cache once signed in (a new cookie), and the
+    only change such a request makes (Flask-Login marking an anonymous session not fresh) was
+    a cookie of some 330 bytes on a slow link, racing the sign-in's own."""
 
     def save_session(self, app, session, response):
-        super().save_session(app, session, response)
-        if g.get("same_for_all"):
+        if not g.get("same_for_all"):
+            super().save_session(app, session, response)
+        else:
             kept = [name for name in response.vary if name.lower() != "cookie"]
             response.headers.pop("Vary", None)
             if kept:
@@ -49,9 +52,12 @@ SHELL_FETCH_HEADER = "X-PCN-Shell"
 @bp.app_template_global()
 def shell_pages() -> str:
     """The offline shell pages the signed-in user may open, for the service worker to keep:
-    it never asks for one the user's role would be refused (meta ``pcn-shell``)."""
+    it never asks for one the user's role would be refused (meta ``pcn-shell``). '' when they
+    may open them all, as advisors may: the worker then keeps them all, and the advisor's pages
+    carry no list on their slow link."""
     adapter = current_app.url_map.bind("")
-    return " ".join(path for path in SHELL_PAGES if may_open(adapter.match(path)[0]))
+    allowed = [path for path in SHELL_PAGES if may_open(adapter.match(path)[0])]
+    return "" if allowed == SHELL_PAGES else " ".join(allowed)
 
 
 @bp.app_template_global()

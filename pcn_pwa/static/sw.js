@@ -66,15 +66,15 @@ async function setLanguage(code) {
 // that could land after the sign-in's and sign the user out again (seen in the browser tests).
 // Only the pages not yet kept in the page's language are asked: the others are kept fresh by
 // the advisor's own visits (network first), and a new version starts a new cache of pages.
-// The page names the shell pages its user may open (meta pcn-shell): a partner's or a
-// coordinator's device never asks for an advisor's page only to be refused.
+// The page names the shell pages its user may open (meta pcn-shell; none named: all): a
+// partner's or a coordinator's device never asks for an advisor's page only to be refused.
 // The asking page's own path was loaded a moment ago, perhaps before this worker controlled
 // it (then its navigation never came through here): it is taken from the browser's HTTP cache
 // rather than downloaded a second time, and from the network only if the cache lost it.
 async function cacheShellPages(language, pages, ownPath) {
   await Promise.allSettled(pagesBeingKept);
   const cache = await caches.open(PAGES_CACHE);
-  const allowed = new Set(Array.isArray(pages) ? pages : []);
+  const allowed = new Set(Array.isArray(pages) ? pages : ASSETS.pages);
   await Promise.all(ASSETS.pages.filter((url) => allowed.has(url)).map(async (url) => {
     if (language && await cache.match(pageKey(url, language))) return;
     try {

@@ -26,7 +26,8 @@ def proxy(own_server):
 
 # What the page's shell list names, once the worker kept every page of it.
 SHELL_KEPT = """async () => {
-  const wanted = document.querySelector('meta[name="pcn-shell"]').content.split(' ').filter(Boolean);
+  const meta = document.querySelector('meta[name="pcn-shell"]');
+  const wanted = meta ? meta.content.split(' ').filter(Boolean) : ['/', '/accompagnements/nouveau'];
   const kept = new Set();
   for (const name of await caches.keys()) for (const request of await (await caches.open(name)).keys())
     kept.add(new URL(request.url).pathname);
