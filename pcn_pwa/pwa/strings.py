@@ -7,7 +7,6 @@ for good (no inline JSON: the offline shell of every language shares one cached 
 
 from flask import g, url_for
 
-from ..accompaniments.vocabulary import KINDS
 from ..i18n import N_, get_locale, gettext
 from ..i18n.catalogues import strings_digest
 
@@ -23,9 +22,6 @@ JS_STRINGS = {
     "error_network": N_("Pas de réseau : nouvel essai automatique."),
     "error_server": N_("Le serveur ne répond pas correctement : nouvel essai automatique."),
     "error_refused": N_("Envoi refusé par le serveur : nouvel essai plus tard."),
-    "sign_in_again": N_("Se reconnecter"),
-    "new_version": N_("Nouvelle version disponible"),
-    "update_now": N_("Mettre à jour"),
     "finish_first": N_("Terminez d’abord l’enregistrement en cours, puis mettez à jour."),
     "logout_unsent": N_("%(num)s accompagnement(s) pas encore envoyé(s). Ils resteront sur cette tablette et "
                         "partiront à votre prochaine connexion. Se déconnecter quand même ?"),
@@ -52,12 +48,6 @@ JS_STRINGS = {
     "storage_not_persisted": N_("Stockage non protégé : le navigateur pourrait l’effacer s’il manque de place."),
     # I18N: sizes already written with their unit, e.g. "0,4 Mo utilisés sur 10 Go".
     "storage_usage": N_("%(used)s utilisés sur %(quota)s"),
-    "storage_what_to_do": N_("Pour que le navigateur garde vos enregistrements à coup sûr : installez "
-                             "l’application sur l’écran d’accueil (menu du navigateur, « Ajouter à l’écran "
-                             "d’accueil » ou « Installer »), ouvrez-la depuis son icône, puis touchez "
-                             "« Protéger le stockage ». En attendant, synchronisez souvent : ce qui est "
-                             "envoyé ne risque plus rien."),
-    "storage_protect": N_("Protéger le stockage"),
     "storage_low": N_("Attention : il reste moins d’un cinquième de l’espace. Synchronisez dès que possible."),
     "nothing_here": N_("Aucun enregistrement sur cette tablette."),
     "card_given": N_("Carte de suivi à remettre : %(code)s"),
@@ -74,10 +64,9 @@ JS_STRINGS = {
     "never_pulled": N_("Pas encore de copie reçue sur cette tablette."),
     "edit_title": N_("Modifier l’accompagnement"),
     "edit_on_device": N_("Hors ligne : la modification reste sur la tablette et partira dès que le réseau revient."),
-    # The sync bar: what the advisor should do, if anything (static/js/sync-words.js).
+    # The sync bar: what the advisor should do, if anything (static/js/strings.js).
     "advice_sending": N_("Rien à faire : l’envoi se termine tout seul."),
-    "advice_offline": N_("Rien à faire : ils partiront tout seuls au retour du réseau. Vous pouvez continuer "
-                         "à enregistrer."),
+    "advice_offline": N_("Rien à faire : ils partiront d’eux-mêmes au retour du réseau."),
     "advice_waiting": N_("Rien à faire : ils partent tout seuls dans un instant (ou touchez « Synchroniser »)."),
     "advice_to_fix": N_("%(num)s à revoir : ouvrez la page Synchronisation pour corriger ou choisir la version "
                         "à garder."),
@@ -85,10 +74,6 @@ JS_STRINGS = {
     "home_waiting": N_("dont %(num)s en attente sur cet appareil"),
     "edit_missing": N_("Cet accompagnement n’est pas sur cette tablette : il ne peut pas être modifié hors ligne."),
 }
-
-
-# The kinds' names, for a record shown on the tablet before its reference data arrived.
-JS_STRINGS.update({f"kind_{code}": label for code, label in KINDS.items()})
 
 
 def js_strings() -> dict[str, str]:

@@ -1,11 +1,13 @@
-// The sync bar's words in each state (static/js/sync-words.js), with the French strings of the
+// The sync bar's words in each state (syncWords and formatBytes of static/js/strings.js), with the French strings of the
 // catalogue: it never says "all sent" with records waiting nor a last sending that never was,
 // and it says what to do whenever there is something to do. Sizes in French and English.
 
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 
-import {formatBytes, syncWords} from '../../pcn_pwa/static/js/sync-words.js';
+// strings.js loads the page's strings at import: a document naming none, and it loads nothing.
+globalThis.document = {querySelector: () => null};
+const {formatBytes, syncWords} = await import('../../pcn_pwa/static/js/strings.js');
 
 const STRINGS = {
   online: 'En ligne', offline: 'Hors ligne', waiting: '%(num)s en attente', all_sent: 'Tout est envoyé',

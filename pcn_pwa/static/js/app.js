@@ -5,9 +5,8 @@ import {initLanguageSwitch} from './language.js';
 import {Outbox, UNSENT} from './outbox.js';
 import {RecordCopy} from './record-copy.js';
 import {refreshReference} from './reference.js';
-import {t} from './strings.js';
+import {syncWords, t} from './strings.js';
 import {SyncClient} from './sync-client.js';
-import {syncWords} from './sync-words.js';
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
 export const username = meta('pcn-user');
@@ -39,7 +38,8 @@ async function registerServiceWorker() {
   });
   if (username) {
     // The shell is cached from signed-in pages (in their language), as soon as one is controlled.
-    const pages = meta('pcn-shell').split(' ').filter(Boolean);
+    // The shell pages this user may open; no list: all of them.
+    const pages = document.querySelector('meta[name="pcn-shell"]') ? meta('pcn-shell').split(' ').filter(Boolean) : null;
     const cacheShell = () => navigator.serviceWorker.controller?.postMessage(
       {action: 'cacheShell', language: document.documentElement.lang, pages});
     cacheShell();
@@ -89,7 +89,8 @@ const RENDER_DELAY_MS = 50;
 let renderQueued = null;
 function queueRender() {
   renderQueued ||= new Promise((resolve) => {
-    setTimeout(() => { renderQueued = null; resolve(renderStatus()); }, RENDER_DELAY_MS);
+    setTimeout(() => { renderQueued = null; resolve(Promise.all([renderStatus(), renderDeviceCounts()])); },
+      RENDER_DELAY_MS);
   });
   return renderQueued;
 }
@@ -102,13 +103,34 @@ export async function renderStatus() {
   const words = syncWords({...status, online: navigator.onLine, unsent: counts.unsent,
     toFix: counts.invalid + counts.conflict + counts.forbidden}, {t, number: formatNumber, when: formatWhen});
   bar.querySelector('.status-text').textContent = words.text;
-  bar.querySelector('.status-advice').textContent = words.advice;
+  // Records to review: the advice is the link to the sync page (but on that page itself).
+  const advice = words.seeSync && !document.getElementById('outbox-list')
+    ? Object.assign(document.createElement('a'), {href: '/synchronisation', className: 'see-sync'}) : null;
+  if (advice) advice.textContent = words.advice;
+  bar.querySelector('.status-advice').replaceChildren(advice || words.advice);
   bar.dataset.waiting = String(counts.unsent);
   bar.dataset.state = status.state;
   bar.dataset.tone = words.tone;
   bar.querySelector('.sign-in-again').hidden = !words.signIn;
-  // No link to the page the advisor is already on.
-  bar.querySelector('.see-sync').hidden = !words.seeSync || Boolean(document.getElementById('outbox-list'));
+}
+
+// --- the home page's day and week: the server's counts plus the records waiting here --------
+
+async function renderDeviceCounts() {
+  const table = document.querySelector('table.day-week');
+  if (!table || !outbox) return;
+  const since = {day: Date.parse(table.dataset.dayStart), week: Date.parse(table.dataset.weekStart)};
+  // Only records the server never had (an edit of a sent one is counted there already); all are
+  // this user's and their agency's, as the outbox is theirs alone.
+  const moments = (await outbox.inState(...UNSENT)).filter((record) => !record.base_version && record.data)
+    .map((record) => Date.parse(record.data.occurred_at)).filter(Number.isFinite);
+  table.querySelectorAll('td[data-period]').forEach((cell) => {
+    const onDevice = moments.filter((moment) => moment >= since[cell.dataset.period]).length;
+    cell.querySelector('.count').textContent = formatNumber(Number(cell.dataset.count) + onDevice);
+    const note = cell.querySelector('.on-device');
+    note.textContent = onDevice ? t('home_waiting', {num: formatNumber(onDevice)}) : '';
+    note.hidden = !onDevice;
+  });
 }
 
 // --- sign-out guard -------------------------------------------------------------------------
@@ -186,6 +208,7 @@ if (syncClient) {
   window.addEventListener('offline', renderStatus);
   document.querySelector('#sync-status .sync-now')?.addEventListener('click', () => syncClient.run({reset: true}));
   renderStatus();
+  renderDeviceCounts();
   // A pull after every push that went through (at start, on `online`, after a save, on the
   // retry timer); it runs beside the pushes, never holding their lock, with its own timeouts.
   // The page's own requests go first (a first-use form waits for the reference data, the

@@ -4,17 +4,15 @@
 import {formatLocale, formatWhen, outbox, renderStatus, syncClient} from './app.js';
 import {cachedReference, refreshReference} from './reference.js';
 import {compareTable, showValue, vocabulary} from './record-view.js';
-import {t} from './strings.js';
-import {formatBytes} from './sync-words.js';
+import {formatBytes, t} from './strings.js';
 
 const list = document.getElementById('outbox-list');
 const template = document.getElementById('outbox-item');
 
-/** A record in a few words: its kind by name, its partners, then its procedures, topics or
- *  workshop. The kinds' names come with the page's strings too, for a tablet whose reference
- *  data has not arrived yet: never a code such as `individual`. */
+/** A record in a few words: its kind by name (never a code such as `individual`: see render()),
+ *  its partners, then its procedures, topics or workshop. */
 function what(data, words) {
-  const kind = words.has('kind') ? words.label('kind', data.kind) : t(`kind_${data.kind}`);
+  const kind = words.label('kind', data.kind);
   const detail = data.procedures?.length ? showValue('procedures', data.procedures, words)
     : data.topics?.length ? showValue('topics', data.topics, words) : (data.workshop_title || '');
   return [kind, showValue('partners', data.partners, words), detail].filter(Boolean).join(' · ');
@@ -92,10 +90,7 @@ async function storage() {
   document.getElementById('storage-persist').textContent = persisted ? t('storage_persisted') : t('storage_not_persisted');
   const help = document.getElementById('storage-help');
   help.hidden = persisted;
-  help.querySelector('p').textContent = t('storage_what_to_do');
-  const protect = help.querySelector('button');
-  protect.textContent = t('storage_protect');
-  protect.hidden = !navigator.storage?.persist;
+  help.querySelector('button').hidden = !navigator.storage?.persist;
   if (navigator.storage?.estimate) {
     const {usage = 0, quota = 0} = await navigator.storage.estimate();
     document.getElementById('storage-usage').textContent = t('storage_usage',
