@@ -8,7 +8,7 @@ import pytest
 
 from .conftest import sign_in
 from .layout import check_layout
-from .tablet import CACHED_PATHS, poll, wait_for_service_worker
+from .tablet import CACHED_PATHS, poll, wait_for_service_worker, wait_waiting
 from .wire import CountingProxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -199,6 +199,14 @@ def test_the_home_page_adds_what_waits_on_the_device(own_server, new_context):
     for (who, period), number in before.items():
         shown = page.locator(cell.format(who, period))
         poll(lambda: "dont 2 en attente sur cet appareil" in shown.inner_text(), page=page, message="device count")
+        assert shown.locator(".count").inner_text().replace("\u202f", "") == str(number + 2)
+    # Sent while the page is open: still counted, no longer waiting (a count never drops).
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert wait_waiting(page, 0) == 0
+    for (who, period), number in before.items():
+        shown = page.locator(cell.format(who, period))
+        poll(lambda: "en attente" not in shown.inner_text(), page=page, message="no longer waiting")
         assert shown.locator(".count").inner_text().replace("\u202f", "") == str(number + 2)
 
 

@@ -116,17 +116,26 @@ export async function renderStatus() {
 
 // --- the home page's day and week: the server's counts plus the records waiting here --------
 
+// Records seen waiting here since the page was drawn (id -> when): once sent they are still
+// missing from the server's counts on this page, so they stay added, no longer "waiting".
+const addedHere = new Map();
+
 async function renderDeviceCounts() {
   const table = document.querySelector('table.day-week');
   if (!table || !outbox) return;
-  const since = {day: Date.parse(table.dataset.dayStart), week: Date.parse(table.dataset.weekStart)};
   // Only records the server never had (an edit of a sent one is counted there already); all are
   // this user's and their agency's, as the outbox is theirs alone.
-  const moments = (await outbox.inState(...UNSENT)).filter((record) => !record.base_version && record.data)
-    .map((record) => Date.parse(record.data.occurred_at)).filter(Number.isFinite);
+  const waiting = new Set();
+  for (const record of await outbox.inState(...UNSENT)) {
+    if (record.base_version || !record.data) continue;
+    waiting.add(record.id);
+    addedHere.set(record.id, Date.parse(record.data.occurred_at));
+  }
   table.querySelectorAll('td[data-period]').forEach((cell) => {
-    const onDevice = moments.filter((moment) => moment >= since[cell.dataset.period]).length;
-    cell.querySelector('.count').textContent = formatNumber(Number(cell.dataset.count) + onDevice);
+    const since = Date.parse(table.dataset[`${cell.dataset.period}Start`]);
+    const ids = [...addedHere].filter(([, moment]) => moment >= since).map(([id]) => id);
+    const onDevice = ids.filter((id) => waiting.has(id)).length;
+    cell.querySelector('.count').textContent = formatNumber(Number(cell.dataset.count) + ids.length);
     const note = cell.querySelector('.on-device');
     note.textContent = onDevice ? t('home_waiting', {num: formatNumber(onDevice)}) : '';
     note.hidden = !onDevice;
