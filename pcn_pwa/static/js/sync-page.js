@@ -3,20 +3,16 @@
 
 import {formatLocale, formatWhen, outbox, renderStatus, syncClient} from './app.js';
 import {cachedReference, refreshReference} from './reference.js';
-import {compareTable, showValue, vocabulary} from './record-view.js';
+import {compareTable, showValue, summary, vocabulary} from './record-view.js';
 import {formatBytes, t} from './strings.js';
 
 const list = document.getElementById('outbox-list');
 const template = document.getElementById('outbox-item');
 
-/** A record in a few words: its kind by name (never a code such as `individual`: see render()),
- *  its partners, then its procedures, topics or workshop. */
-function what(data, words) {
-  const kind = words.label('kind', data.kind);
-  const detail = data.procedures?.length ? showValue('procedures', data.procedures, words)
-    : data.topics?.length ? showValue('topics', data.topics, words) : (data.workshop_title || '');
-  return [kind, showValue('partners', data.partners, words), detail].filter(Boolean).join(' · ');
-}
+/** A record in a few words (its kind by name, never a code such as `individual`: see render()),
+ *  then its partners. */
+const what = (data, words) => [summary(data, words), showValue('partners', data.partners, words)]
+  .filter(Boolean).join(' · ');
 
 function button(label, action, primary = false) {
   const node = document.createElement('button');
