@@ -107,6 +107,7 @@ MATRIX = {
     # A sign-in of advisor A, already ended: ending it again changes nothing; it is nobody else's.
     ("POST", "/compte/connexions/<int:sign_in_id>/terminer"): "login >/compte 404 404 404 404 404 404 404",
     ("POST", "/compte"): SIGNED_IN,  # no language chosen: the page again
+    ("GET", "/favicon.ico"): EVERYONE,
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/hors-ligne"): EVERYONE,
     ("POST", "/langue"): ">/ >/ >/ >/ >/ >/ >/ >/ >/",

@@ -57,3 +57,12 @@ def test_anonymous_gets_401(client):
     response = client.get("/api/v1/reference")
     assert response.status_code == 401
     assert response.json["error"] == "auth_required"
+
+
+def test_communes_come_in_the_order_people_look_them_up(client, signed_in):
+    """Accents ignored: Bélep before Bourail, Ouvéa among the O (a sort of the letters' codes put
+    every accented name after the plain ones)."""
+    signed_in("advisor")
+    names = [c["label"] for c in client.get("/api/v1/reference").get_json()["choices"]["beneficiary.commune"]]
+    assert names.index("Bélep") < names.index("Bourail")
+    assert names.index("Ouégoa") < names.index("Ouvéa") < names.index("Païta") < names.index("Poindimié")

@@ -323,3 +323,35 @@ def test_the_session_cookie_is_sent_only_when_the_session_changes(client, signed
     assert "Set-Cookie" not in client.get("/").headers
     assert "Set-Cookie" not in client.get("/accompagnements/nouveau").headers
     assert "Set-Cookie" in client.post("/compte", data={"locale": "en"}).headers
+
+
+@pytest.mark.parametrize("role", ["advisor", "manager", "partner", "coordinator", "admin"])
+def test_the_shell_a_page_names_holds_exactly_the_pages_its_user_may_open(client, signed_in, role):
+    """The service worker keeps the pages of the meta pcn-shell: never one the role is refused."""
+    from pcn_pwa.pwa.assets import SHELL_PAGES
+
+    signed_in(role)
+    page = client.get("/").get_data(as_text=True)
+    meta = re.search(r'<meta name="pcn-shell" content="([^"]*)">', page)
+    named = meta[1].split() if meta else SHELL_PAGES  # none named: all of them
+    opened = [path for path in SHELL_PAGES if client.get(path).status_code == 200]
+    assert named == opened
+    assert "/" in named and ("/accompagnements/nouveau" in named) == (role in ("advisor", "manager", "admin"))
+
+
+def test_a_favicon_is_named_by_every_page_and_served_at_the_old_address_too(client):
+    page = client.get("/login").get_data(as_text=True)
+    named = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)[1]
+    with client.get(named) as svg:
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/png"
+        assert icon.data.startswith(b"\x89PNG") and "max-age=604800" in icon.headers["Cache-Control"]
+
+
+def test_the_scripts_strings_set_no_cookie_even_for_a_new_visitor(client):
+    """An answer the same for everyone carries no cookie (one was 330 bytes on a slow link)."""
+    page = client.get("/login").get_data(as_text=True)
+    response = client.get(strings_url(page))
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")

@@ -51,8 +51,8 @@ def test_menu_shows_only_what_the_role_may_open(client, signed_in, role):
 @pytest.mark.parametrize(
     "role,expected",
     [
-        ("advisor", "accompagnements aujourd’hui à l’agence"),
-        ("manager", "accompagnements aujourd’hui à l’agence"),
+        ("advisor", "Cette semaine"),
+        ("manager", "Cette semaine"),
         ("partner", "accompagnements sur les 30 derniers jours avec Cafat"),
         ("coordinator", "Accompagnements des 30 derniers jours, par agence"),
         ("admin", "Accompagnements des 30 derniers jours, par agence"),

@@ -4,8 +4,9 @@ import math
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from ..i18n import _, ngettext
@@ -60,6 +61,12 @@ def login():
                 session.clear()
                 session.permanent = True
                 sign_ins.start(user)
+                # The first page's form token, made now in the sign-in's cookie: that page then
+                # sets no cookie, so the service worker finds it in the browser's HTTP cache
+                # (Vary: Cookie) instead of downloading it again for the offline shell.
+                # (The sign-in form's token, cached for this request, belonged to the cleared session.)
+                g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+                generate_csrf()
                 user.last_login_at = utcnow()
                 db.session.commit()
                 return redirect(safe_next(request.args.get("next")))

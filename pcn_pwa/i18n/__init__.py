@@ -8,6 +8,7 @@ to ``fr_NC`` formatting when CLDR does not know the language.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -162,6 +163,13 @@ def formatting_locale() -> Locale:
         return Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         return Locale.parse(fallback)
+
+
+def reading_order(name: str) -> str:
+    """A sort key for names as people look them up: accents and case ignored (« Bélep » before
+    « Bourail »), where a plain sort of the letters' codes puts every accented name last."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def display_timezone() -> ZoneInfo:

@@ -37,9 +37,17 @@ def home():
     month = start_of_local_day(29)
     context = {}
     if current_user.role in ("advisor", "manager"):
-        mine = Accompaniment.agency_code == current_user.agency_code
-        context["today_count"] = _count(mine, Accompaniment.occurred_at >= today)
-        context["month_count"] = _count(mine, Accompaniment.occurred_at >= month)
+        # Their own day and week and their agency's; the page adds what waits on the device.
+        week = start_of_local_day(today.weekday())
+        agency = Accompaniment.agency_code == current_user.agency_code
+        own = Accompaniment.created_by_id == current_user.id
+        context["day_start"], context["week_start"] = today, week
+        context["counts"] = {
+            "mine": {"day": _count(own, Accompaniment.occurred_at >= today),
+                     "week": _count(own, Accompaniment.occurred_at >= week)},
+            "agency": {"day": _count(agency, Accompaniment.occurred_at >= today),
+                       "week": _count(agency, Accompaniment.occurred_at >= week)},
+        }
     elif current_user.role == "partner":
         concerns_partner = Accompaniment.id.in_(
             sa.select(accompaniment_partner.c.accompaniment_id).where(

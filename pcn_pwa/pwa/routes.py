@@ -5,13 +5,15 @@ import json
 import os
 from functools import lru_cache
 
-from flask import Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request, url_for
+from flask import (Response, abort, current_app, g, get_flashed_messages, jsonify, render_template, request,
+                   send_from_directory, url_for)
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from ..auth.guard import login_required
 from ..i18n import _, available_locales, get_locale
 from ..i18n.catalogues import strings_digest
+from ..navigation import may_open
 from . import bp
 from .assets import OFFLINE_PAGE, RECORDS_PAGE, SHELL_PAGES
 from .static_build import blank_comments, current_build
@@ -22,12 +24,15 @@ bp.add_app_template_global(js_strings_url)
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, but an answer the same for everyone (``g.same_for_all``)
-    does not say it varies with the cookie: the scripts' strings, read on the sign-in page,
-    must be found again in the HTTP cache once signed in (a new cookie)."""
+    neither says it varies with the cookie nor sets one: the scripts' strings, read on the
+    sign-in page, must be found again in the HTTP cache once signed in (a new cookie), and the
+    only change such a request makes (Flask-Login marking an anonymous session not fresh) was
+    a cookie of some 330 bytes on a slow link, racing the sign-in's own."""
 
     def save_session(self, app, session, response):
-        super().save_session(app, session, response)
-        if g.get("same_for_all"):
+        if not g.get("same_for_all"):
+            super().save_session(app, session, response)
+        else:
             kept = [name for name in response.vary if name.lower() != "cookie"]
             response.headers.pop("Vary", None)
             if kept:
@@ -42,6 +47,17 @@ def app_version() -> str:
 
 # Sent by the service worker when it fetches the offline shell in the background.
 SHELL_FETCH_HEADER = "X-PCN-Shell"
+
+
+@bp.app_template_global()
+def shell_pages() -> str:
+    """The offline shell pages the signed-in user may open, for the service worker to keep:
+    it never asks for one the user's role would be refused (meta ``pcn-shell``). '' when they
+    may open them all, as advisors may: the worker then keeps them all, and the advisor's pages
+    carry no list on their slow link."""
+    adapter = current_app.url_map.bind("")
+    allowed = [path for path in SHELL_PAGES if may_open(adapter.match(path)[0])]
+    return "" if allowed == SHELL_PAGES else " ".join(allowed)
 
 
 @bp.app_template_global()
@@ -135,6 +151,14 @@ def service_worker():
     response.set_etag(etag)
     g.compress_best = True
     return response.make_conditional(request)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The app's icon where a browser or a tool asks the old address whatever the page says
+    (pages name the SVG icon): a PNG, which every browser takes there, kept a week."""
+    return send_from_directory(os.path.join(current_app.static_folder, "icons"), "icon-192.png",
+                               mimetype="image/png", max_age=7 * 24 * 3600)
 
 
 @bp.get("/langues/<code>/textes.json")

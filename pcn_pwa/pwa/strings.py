@@ -16,15 +16,12 @@ JS_STRINGS = {
     "waiting": N_("%(num)s en attente"),
     "all_sent": N_("Tout est envoyé"),
     "last_sync": N_("Dernier envoi : %(when)s"),
-    "never_synced": N_("Jamais envoyé depuis cette tablette"),
+    "nothing_to_send": N_("Rien à envoyer"),
     "progress": N_("%(sent)s / %(total)s envoyés"),
     "error_auth": N_("Session expirée : reconnectez-vous. Vos enregistrements restent sur la tablette."),
     "error_network": N_("Pas de réseau : nouvel essai automatique."),
     "error_server": N_("Le serveur ne répond pas correctement : nouvel essai automatique."),
     "error_refused": N_("Envoi refusé par le serveur : nouvel essai plus tard."),
-    "sign_in_again": N_("Se reconnecter"),
-    "new_version": N_("Nouvelle version disponible"),
-    "update_now": N_("Mettre à jour"),
     "finish_first": N_("Terminez d’abord l’enregistrement en cours, puis mettez à jour."),
     "logout_unsent": N_("%(num)s accompagnement(s) pas encore envoyé(s). Ils resteront sur cette tablette et "
                         "partiront à votre prochaine connexion. Se déconnecter quand même ?"),
@@ -49,7 +46,8 @@ JS_STRINGS = {
     "theirs": N_("Version du serveur"),
     "storage_persisted": N_("Stockage protégé : le navigateur ne l’effacera pas de lui-même."),
     "storage_not_persisted": N_("Stockage non protégé : le navigateur pourrait l’effacer s’il manque de place."),
-    "storage_usage": N_("%(used)s Mo utilisés sur %(quota)s Mo disponibles."),
+    # I18N: sizes already written with their unit, e.g. "0,4 Mo utilisés sur 10 Go".
+    "storage_usage": N_("%(used)s utilisés sur %(quota)s"),
     "storage_low": N_("Attention : il reste moins d’un cinquième de l’espace. Synchronisez dès que possible."),
     "nothing_here": N_("Aucun enregistrement sur cette tablette."),
     "card_given": N_("Carte de suivi à remettre : %(code)s"),
@@ -66,6 +64,14 @@ JS_STRINGS = {
     "never_pulled": N_("Pas encore de copie reçue sur cette tablette."),
     "edit_title": N_("Modifier l’accompagnement"),
     "edit_on_device": N_("Hors ligne : la modification reste sur la tablette et partira dès que le réseau revient."),
+    # The sync bar: what the advisor should do, if anything (static/js/strings.js).
+    "advice_sending": N_("Rien à faire : l’envoi se termine tout seul."),
+    "advice_offline": N_("Rien à faire : ils partiront d’eux-mêmes au retour du réseau."),
+    "advice_waiting": N_("Rien à faire : ils partent tout seuls dans un instant (ou touchez « Synchroniser »)."),
+    "advice_to_fix": N_("%(num)s à revoir : ouvrez la page Synchronisation pour corriger ou choisir la version "
+                        "à garder."),
+    # I18N: on the home page, after a count: part of it is still on this tablet, not yet sent.
+    "home_waiting": N_("dont %(num)s en attente sur cet appareil"),
     "edit_missing": N_("Cet accompagnement n’est pas sur cette tablette : il ne peut pas être modifié hors ligne."),
 }
 

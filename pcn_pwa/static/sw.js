@@ -66,15 +66,22 @@ async function setLanguage(code) {
 // that could land after the sign-in's and sign the user out again (seen in the browser tests).
 // Only the pages not yet kept in the page's language are asked: the others are kept fresh by
 // the advisor's own visits (network first), and a new version starts a new cache of pages.
-async function cacheShellPages(language) {
+// The page names the shell pages its user may open (meta pcn-shell; none named: all): a
+// partner's or a coordinator's device never asks for an advisor's page only to be refused.
+// The asking page's own path was loaded a moment ago, perhaps before this worker controlled
+// it (then its navigation never came through here): it is taken from the browser's HTTP cache
+// rather than downloaded a second time, and from the network only if the cache lost it.
+async function cacheShellPages(language, pages, ownPath) {
   await Promise.allSettled(pagesBeingKept);
   const cache = await caches.open(PAGES_CACHE);
-  await Promise.all(ASSETS.pages.map(async (url) => {
+  const allowed = new Set(Array.isArray(pages) ? pages : ASSETS.pages);
+  await Promise.all(ASSETS.pages.filter((url) => allowed.has(url)).map(async (url) => {
     if (language && await cache.match(pageKey(url, language))) return;
     try {
       // Marked, so the server leaves the user's pending messages for the page they are on.
       const headers = {'X-PCN-Shell': '1'};
-      await keepPage(cache, url, await fetch(url, {credentials: 'same-origin', cache: 'no-store', headers}));
+      const mode = url === ownPath ? 'force-cache' : 'no-store';
+      await keepPage(cache, url, await fetch(url, {credentials: 'same-origin', cache: mode, headers}));
     } catch (error) { /* offline: pages are cached as they are visited */ }
   }));
 }
@@ -192,7 +199,10 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('message', (event) => {
   const action = event.data && event.data.action;
   if (action === 'skipWaiting') self.skipWaiting();
-  if (action === 'cacheShell') event.waitUntil(cacheShellPages(event.data.language));
+  if (action === 'cacheShell') {
+    const ownPath = event.source?.url ? new URL(event.source.url).pathname : null;
+    event.waitUntil(cacheShellPages(event.data.language, event.data.pages, ownPath));
+  }
   if (action === 'forgetPages') event.waitUntil(caches.delete(PAGES_CACHE));
   // Answered once stored, so that a page may reload into the cached copy in this language.
   if (action === 'language') {

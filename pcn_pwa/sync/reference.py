@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from ..accompaniments import vocabulary as vocab
 from ..accompaniments.fields import BY_PATH, FIELD_VOCABULARIES, KINDS
 from ..extensions import db
-from ..i18n import available_locales, get_locale, gettext, language_name
+from ..i18n import available_locales, get_locale, gettext, language_name, reading_order
 from ..models import Agency, Commune, Partner, Procedure, Topic
 from ..accompaniments.display import FIELD_LABELS
 from ..accompaniments.judge import client_rules
@@ -25,10 +25,8 @@ def build_reference() -> dict:
         name: [{"code": code, "label": gettext(label)} for code, label in vocabulary.items()]
         for name, vocabulary in CHOICE_LISTS.items()
     }
-    choices["beneficiary.commune"] = [
-        {"code": c.code, "label": c.name}
-        for c in session.scalars(sa.select(Commune).order_by(Commune.name))
-    ]
+    communes = sorted(session.scalars(sa.select(Commune)), key=lambda c: reading_order(c.name))
+    choices["beneficiary.commune"] = [{"code": c.code, "label": c.name} for c in communes]
     choices["duration_presets"] = vocab.DURATION_PRESETS
     return {
         "locale": get_locale(),

@@ -49,8 +49,9 @@ def test_record_form_with_errors(live_server, axe_page):
     assert violations(axe_page) == []
 
 
-@pytest.mark.parametrize("path", ["/accompagnements/", "/synchronisation", "/hors-ligne", "/compte",
-                                  "/accompagnements/suivi", "/accompagnements/sur-la-tablette"])
+@pytest.mark.parametrize("path", ["/", "/accompagnements/", "/synchronisation", "/hors-ligne", "/compte",
+                                  "/accompagnements/suivi", "/accompagnements/sur-la-tablette", "/tableau-de-bord",
+                                  "/accompagnements/carte/"])
 def test_other_pages(live_server, axe_page, path):
     sign_in(axe_page, live_server, "conseiller")
     axe_page.goto(live_server.url + path)
@@ -148,3 +149,16 @@ def test_record_page_asking_before_a_delete(live_server, axe_page):
     axe_page.click(".confirm-delete summary")
     assert axe_page.locator(".confirm-delete-question").is_visible()
     assert violations(axe_page) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/synchronisation"])
+def test_phone_header_with_its_menu_open(live_server, new_context, path):
+    """The compact header of a phone, its menu folded and then open (issue 13)."""
+    page = new_context(bypass_csp=True, viewport={"width": 360, "height": 740}).new_page()
+    sign_in(page, live_server, "conseiller")
+    page.goto(live_server.url + path)
+    page.wait_for_selector("#sync-status[data-waiting]", state="attached")
+    assert violations(page) == []
+    page.click(".menu-toggle")
+    page.wait_for_selector("nav.app-nav", state="visible")
+    assert violations(page) == []

@@ -63,9 +63,10 @@ def test_admin_uploads_previews_publishes_and_an_advisor_switches(own_server, ne
     admin.wait_for_selector(".flash-success")
     assert "Drehu" in admin.locator(".language-switch").inner_text()
 
-    # An advisor on a phone picks the language from the header; the pages still fit.
+    # An advisor on a phone picks the language from the header's menu; the pages still fit.
     advisor = new_context(viewport={"width": 360, "height": 740}).new_page()
     sign_in(advisor, own_server, "conseiller")
+    advisor.click(".menu-toggle")
     advisor.click(".language-switch button[value=dhv]")
     advisor.wait_for_function("() => document.documentElement.lang === 'dhv'")
     assert "[test] Nouvel accompagnement" in advisor.locator("nav").inner_text()

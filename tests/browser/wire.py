@@ -108,7 +108,16 @@ class CountingProxy:
         self.lock = threading.Lock()
         self.exchanges: list[Exchange] = []
         self.closing = False
+        self.gates: dict[str, threading.Event] = {}
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def hold(self, path: str) -> None:
+        """Keep requests of ``path`` from the server until ``release(path)``: an order of
+        events that depends on timing (a worker installed before or after a page) made certain."""
+        self.gates[path] = threading.Event()
+
+    def release(self, path: str) -> None:
+        self.gates.pop(path).set()
 
     # --- what the tests read ---------------------------------------------------------------
 
@@ -177,6 +186,9 @@ class CountingProxy:
                             self.exchanges.append(exchange)
                             connection["queue"].append(exchange)
                         connection["current"] = exchange
+                        gate = self.gates.get(target.split("?")[0])
+                        if gate is not None:
+                            gate.wait(timeout=60)
                     used = len(data) - len(leftover) if complete else len(data)
                     if connection["current"] is not None:
                         with self.lock:

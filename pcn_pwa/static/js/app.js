@@ -5,7 +5,7 @@ import {initLanguageSwitch} from './language.js';
 import {Outbox, UNSENT} from './outbox.js';
 import {RecordCopy} from './record-copy.js';
 import {refreshReference} from './reference.js';
-import {t} from './strings.js';
+import {syncWords, t} from './strings.js';
 import {SyncClient} from './sync-client.js';
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
@@ -38,8 +38,10 @@ async function registerServiceWorker() {
   });
   if (username) {
     // The shell is cached from signed-in pages (in their language), as soon as one is controlled.
+    // The shell pages this user may open; no list: all of them.
+    const pages = document.querySelector('meta[name="pcn-shell"]') ? meta('pcn-shell').split(' ').filter(Boolean) : null;
     const cacheShell = () => navigator.serviceWorker.controller?.postMessage(
-      {action: 'cacheShell', language: document.documentElement.lang});
+      {action: 'cacheShell', language: document.documentElement.lang, pages});
     cacheShell();
     navigator.serviceWorker.addEventListener('controllerchange', cacheShell);
   }
@@ -66,11 +68,11 @@ function showUpdatePrompt(worker) {
 
 // Dates and numbers as the page's language writes them; New Caledonia's French where the
 // browser has no data for the language (Drehu, Nengone…), as the server does.
-const formatLocale = (() => {
+export const formatLocale = (() => {
   const lang = document.documentElement.lang || 'fr';
   return Intl.NumberFormat.supportedLocalesOf([lang]).length ? lang : 'fr-NC';
 })();
-const formatNumber = (value) => new Intl.NumberFormat(formatLocale).format(value);
+export const formatNumber = (value) => new Intl.NumberFormat(formatLocale).format(value);
 
 export function formatWhen(iso) {
   return new Intl.DateTimeFormat(formatLocale,
@@ -87,7 +89,8 @@ const RENDER_DELAY_MS = 50;
 let renderQueued = null;
 function queueRender() {
   renderQueued ||= new Promise((resolve) => {
-    setTimeout(() => { renderQueued = null; resolve(renderStatus()); }, RENDER_DELAY_MS);
+    setTimeout(() => { renderQueued = null; resolve(Promise.all([renderStatus(), renderDeviceCounts()])); },
+      RENDER_DELAY_MS);
   });
   return renderQueued;
 }
@@ -97,20 +100,46 @@ export async function renderStatus() {
   if (!bar || !outbox) return;
   const counts = await outbox.counts();
   const status = syncClient.status;
-  const parts = [navigator.onLine ? t('online') : t('offline')];
-  if (status.state === 'sending' && status.total) {
-    parts.push(t('progress', {sent: formatNumber(status.sent), total: formatNumber(status.total)}));
-  } else {
-    parts.push(counts.unsent ? t('waiting', {num: formatNumber(counts.unsent)}) : t('all_sent'));
-  }
-  parts.push(status.lastSuccess ? t('last_sync', {when: formatWhen(status.lastSuccess)}) : t('never_synced'));
-  bar.querySelector('.status-text').textContent = parts.join(' · ');
+  const words = syncWords({...status, online: navigator.onLine, unsent: counts.unsent,
+    toFix: counts.invalid + counts.conflict + counts.forbidden}, {t, number: formatNumber, when: formatWhen});
+  bar.querySelector('.status-text').textContent = words.text;
+  // Records to review: the advice is the link to the sync page (but on that page itself).
+  const advice = words.seeSync && !document.getElementById('outbox-list')
+    ? Object.assign(document.createElement('a'), {href: '/synchronisation', className: 'see-sync'}) : null;
+  if (advice) advice.textContent = words.advice;
+  bar.querySelector('.status-advice').replaceChildren(advice || words.advice);
   bar.dataset.waiting = String(counts.unsent);
   bar.dataset.state = status.state;
-  const error = bar.querySelector('.status-error');
-  error.textContent = status.error ? t(`error_${status.error}`) : '';
-  error.hidden = !status.error;
-  bar.querySelector('.sign-in-again').hidden = status.error !== 'auth';
+  bar.dataset.tone = words.tone;
+  bar.querySelector('.sign-in-again').hidden = !words.signIn;
+}
+
+// --- the home page's day and week: the server's counts plus the records waiting here --------
+
+// Records seen waiting here since the page was drawn (id -> when): once sent they are still
+// missing from the server's counts on this page, so they stay added, no longer "waiting".
+const addedHere = new Map();
+
+async function renderDeviceCounts() {
+  const table = document.querySelector('table.day-week');
+  if (!table || !outbox) return;
+  // Only records the server never had (an edit of a sent one is counted there already); all are
+  // this user's and their agency's, as the outbox is theirs alone.
+  const waiting = new Set();
+  for (const record of await outbox.inState(...UNSENT)) {
+    if (record.base_version || !record.data) continue;
+    waiting.add(record.id);
+    addedHere.set(record.id, Date.parse(record.data.occurred_at));
+  }
+  table.querySelectorAll('td[data-period]').forEach((cell) => {
+    const since = Date.parse(table.dataset[`${cell.dataset.period}Start`]);
+    const ids = [...addedHere].filter(([, moment]) => moment >= since).map(([id]) => id);
+    const onDevice = ids.filter((id) => waiting.has(id)).length;
+    cell.querySelector('.count').textContent = formatNumber(Number(cell.dataset.count) + ids.length);
+    const note = cell.querySelector('.on-device');
+    note.textContent = onDevice ? t('home_waiting', {num: formatNumber(onDevice)}) : '';
+    note.hidden = !onDevice;
+  });
 }
 
 // --- sign-out guard -------------------------------------------------------------------------
@@ -126,6 +155,23 @@ function guardLogout() {
     navigator.serviceWorker?.controller?.postMessage({action: 'forgetPages'});
     form.dataset.confirmed = '1';
     form.submit();
+  });
+}
+
+// --- the menu, folded behind a button on a phone (CSS decides when) --------------------------
+
+function initMenu() {
+  const toggle = document.querySelector('.menu-toggle');
+  const menu = document.getElementById('app-menu');
+  if (!toggle || !menu) return;
+  const show = (open) => {
+    toggle.setAttribute('aria-expanded', String(open));
+    menu.classList.toggle('open', open);
+  };
+  toggle.addEventListener('click', () => show(toggle.getAttribute('aria-expanded') !== 'true'));
+  // Escape folds it again and gives the focus back to its button, as a disclosure does.
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && menu.classList.contains('open')) { show(false); toggle.focus(); }
   });
 }
 
@@ -161,6 +207,7 @@ export async function askPersistentStorage() {
 }
 
 registerServiceWorker().catch((error) => console.warn('service worker not registered', error));
+initMenu();
 guardLogout();
 initLanguageSwitch(username, unsaved);
 if (syncClient) {
@@ -170,6 +217,7 @@ if (syncClient) {
   window.addEventListener('offline', renderStatus);
   document.querySelector('#sync-status .sync-now')?.addEventListener('click', () => syncClient.run({reset: true}));
   renderStatus();
+  renderDeviceCounts();
   // A pull after every push that went through (at start, on `online`, after a save, on the
   // retry timer); it runs beside the pushes, never holding their lock, with its own timeouts.
   // The page's own requests go first (a first-use form waits for the reference data, the

@@ -1,18 +1,18 @@
 // The sync page: every record on this tablet with its state, the choices a conflict asks for,
 // the messages of a record to fix, and the device's storage.
 
-import {outbox, renderStatus, syncClient} from './app.js';
-import {cachedReference} from './reference.js';
-import {compareTable, summary, vocabulary} from './record-view.js';
-import {t} from './strings.js';
+import {formatLocale, formatWhen, outbox, renderStatus, syncClient} from './app.js';
+import {cachedReference, refreshReference} from './reference.js';
+import {compareTable, showValue, summary, vocabulary} from './record-view.js';
+import {formatBytes, t} from './strings.js';
 
 const list = document.getElementById('outbox-list');
 const template = document.getElementById('outbox-item');
 
-function when(iso) {
-  return new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en' : 'fr-NC',
-    {dateStyle: 'short', timeStyle: 'short', timeZone: 'Pacific/Noumea'}).format(new Date(iso));
-}
+/** A record in a few words (its kind by name, never a code such as `individual`: see render()),
+ *  then its partners. */
+const what = (data, words) => [summary(data, words), showValue('partners', data.partners, words)]
+  .filter(Boolean).join(' · ');
 
 function button(label, action, primary = false) {
   const node = document.createElement('button');
@@ -27,9 +27,17 @@ function button(label, action, primary = false) {
   return node;
 }
 
+let referenceAsked = false;
+
 async function render() {
   const records = (await outbox.all()).sort((a, b) => b.saved_at.localeCompare(a.saved_at));
-  const words = vocabulary(await cachedReference());
+  const reference = await cachedReference();
+  // A first visit may come before the reference data: the names come with it, once.
+  if (!reference && !referenceAsked) {
+    referenceAsked = true;
+    refreshReference().then((body) => body && render());
+  }
+  const words = vocabulary(reference);
   list.replaceChildren();
   const empty = document.getElementById('outbox-empty');
   empty.hidden = records.length > 0;
@@ -38,8 +46,8 @@ async function render() {
     const item = template.content.firstElementChild.cloneNode(true);
     item.dataset.id = record.id;
     item.dataset.state = record.state;
-    item.querySelector('.when').textContent = record.data?.occurred_at ? when(record.data.occurred_at) : '';
-    item.querySelector('.what').textContent = record.data ? summary(record.data, words) : '';
+    item.querySelector('.when').textContent = record.data?.occurred_at ? formatWhen(record.data.occurred_at) : '';
+    item.querySelector('.what').textContent = record.data ? what(record.data, words) : '';
     item.querySelector('.state').textContent = t(`state_${record.state}`);
     const detail = item.querySelector('.outbox-detail');
     if (record.state === 'invalid') {
@@ -71,18 +79,28 @@ async function render() {
   });
 }
 
+// The device's storage in sizes people read, and when the browser may clear it, what that
+// means and what to do about it.
 async function storage() {
   const persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : false;
   document.getElementById('storage-persist').textContent = persisted ? t('storage_persisted') : t('storage_not_persisted');
+  const help = document.getElementById('storage-help');
+  help.hidden = persisted;
+  help.querySelector('button').hidden = !navigator.storage?.persist;
   if (navigator.storage?.estimate) {
     const {usage = 0, quota = 0} = await navigator.storage.estimate();
-    const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-    document.getElementById('storage-usage').textContent = t('storage_usage', {used: mb(usage), quota: mb(quota)});
+    document.getElementById('storage-usage').textContent = t('storage_usage',
+      {used: formatBytes(usage, formatLocale), quota: formatBytes(quota, formatLocale)});
     const warning = document.getElementById('storage-warning');
     warning.hidden = !(quota && (quota - usage) / quota < 0.2);
     warning.textContent = t('storage_low');
   }
 }
+
+document.querySelector('#storage-help button')?.addEventListener('click', async () => {
+  await navigator.storage.persist();
+  await storage();
+});
 
 if (outbox) {
   outbox.onChange(render);
