@@ -66,3 +66,19 @@ def test_communes_come_in_the_order_people_look_them_up(client, signed_in):
     names = [c["label"] for c in client.get("/api/v1/reference").get_json()["choices"]["beneficiary.commune"]]
     assert names.index("Bélep") < names.index("Bourail")
     assert names.index("Ouégoa") < names.index("Ouvéa") < names.index("Païta") < names.index("Poindimié")
+
+
+def test_the_pages_list_communes_in_the_same_order(client, signed_in, make_user, auth):
+    """The record form's list and the agency form's choices: Bélep before Bourail there too."""
+    import re
+
+    signed_in("advisor")
+    page = client.get("/accompagnements/nouveau").get_data(as_text=True)
+    names = re.findall(r'<option value="([^"]+)" data-code=', page)
+    assert names.index("Bélep") < names.index("Bourail") and names.index("Ouvéa") < names.index("Païta")
+    auth.logout()
+    make_user("admin", username="admin-communes")
+    auth.login("admin-communes")
+    page = client.get("/admin/agences").get_data(as_text=True)
+    names = re.findall(r'<option value="98\d+">([^<]+)</option>', page)
+    assert names.index("Bélep") < names.index("Bourail") and names.index("Ouvéa") < names.index("Païta")

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
 from ..forms import PCNForm
-from ..i18n import _, _l
+from ..i18n import _, _l, reading_order
 from .. import people
 from ..accompaniments.text import FORBIDDEN_CHARS
 from ..labels import role_label
@@ -142,8 +142,8 @@ AGENCY_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,31}")
 
 
 def commune_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(commune.code, commune.name)
-                          for commune in db.session.scalars(sa.select(Commune).order_by(Commune.name))]
+    communes = sorted(db.session.scalars(sa.select(Commune)), key=lambda commune: reading_order(commune.name))
+    return [("", "—")] + [(commune.code, commune.name) for commune in communes]
 
 
 class AgencyForm(PCNForm):

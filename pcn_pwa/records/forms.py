@@ -18,7 +18,7 @@ from ..accompaniments.judge import message as judge_message
 from ..accompaniments import vocabulary as vocab
 from ..extensions import db
 from ..forms import PCNForm, typed_int
-from ..i18n import _, _l, display_timezone, gettext
+from ..i18n import _, _l, display_timezone, gettext, reading_order
 from ..models import Agency, Commune, Partner, Procedure, Topic
 from ..accompaniments.display import FIELD_LABELS as L
 
@@ -136,7 +136,7 @@ class AccompanimentForm(PCNForm):
             sa.select(Procedure).where(Procedure.active).order_by(Procedure.partner_code, Procedure.position)
         ).all()
         topics = session.scalars(sa.select(Topic).where(Topic.active).order_by(Topic.position)).all()
-        self.commune_list = session.scalars(sa.select(Commune).order_by(Commune.name)).all()
+        self.commune_list = sorted(session.scalars(sa.select(Commune)), key=lambda c: reading_order(c.name))
         for field in TABLE_FIELDS:
             if field.vocabulary:
                 self[field.leaf].choices = labelled(field.vocabulary)
