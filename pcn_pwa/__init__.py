@@ -14,6 +14,9 @@ from .extensions import SQLITE_BUSY_TIMEOUT_MS, csrf, db, login_manager, migrate
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. The schema is migrated by ``flask db upgrade``, never here."""
     app = Flask(__name__, instance_relative_config=True)
+    # Pages leave without the template's own line breaks and indentation around its tags: the
+    # browser never shows them, and a first visit on a slow link pays for every byte.
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, test_config))
 

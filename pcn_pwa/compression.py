@@ -46,7 +46,7 @@ def compress_response(response):
     encoding = _encoding()
     if encoding is None or len(body) < MIN_SIZE:
         return response
-    best = g.get("compress_best") or request.headers.get(SHELL_FETCH_HEADER)
+    best = g.get("compress_best") or request.headers.get(SHELL_FETCH_HEADER) or response.mimetype == "text/html"
     if encoding == "br":
         import brotli
 

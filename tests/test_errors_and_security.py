@@ -70,9 +70,15 @@ def test_security_headers_everywhere(client, path):
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
+    # Everything not named falls back to the page's own origin: no directive widens it.
+    assert csp.startswith("default-src 'self';") and "*" not in csp and "http" not in csp
+    assert {d.split()[0] for d in csp.split("; ")} == {"default-src", "script-src", "img-src", "object-src",
+                                                       "base-uri", "form-action", "frame-ancestors"}
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
-    assert headers["X-Frame-Options"] == "DENY"
+    if headers["Content-Type"].startswith("text/html"):  # a document: nobody may frame it
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Permissions-Policy"] == "camera=(), microphone=(), geolocation=()"
 
 
 @pytest.mark.parametrize("path", ["/static/css/app.css", "/static/js/app.js"])
