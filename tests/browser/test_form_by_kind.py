@@ -28,6 +28,8 @@ COUNT_ROWS = "SELECT count(*) FROM accompaniment WHERE kind = :kind"
 def switch_language(page, language):
     """The language buttons, as the advisor presses them: the choice is kept on their account."""
     if page.get_attribute("html", "lang") != language:
+        if not page.is_visible(f".language-switch button[lang={language}]"):
+            page.click(".menu-toggle")  # on a phone the language buttons are in the header's menu
         with page.expect_navigation():
             page.click(f".language-switch button[lang={language}]")
         page.wait_for_load_state()
@@ -70,7 +72,7 @@ def outbox_size(page) -> int:
 def test_a_quick_question_takes_two_taps_from_the_home_page(advisor_page, live_server, viewport, language):
     page = advisor_page(viewport, language)
     before = live_server.count(COUNT_ROWS, kind="quick_help")
-    page.click(".app-nav a[href='/accompagnements/nouveau']")
+    page.click("main a[href='/accompagnements/nouveau']")  # the home page's own button, on a phone too
     page.wait_for_selector(".quick-save button[value=BROWSING]")
     page.click(".quick-save button[value=BROWSING]")
     page.wait_for_selector("#saved-note")
