@@ -72,7 +72,7 @@ def outbox_size(page) -> int:
 def test_a_quick_question_takes_two_taps_from_the_home_page(advisor_page, live_server, viewport, language):
     page = advisor_page(viewport, language)
     before = live_server.count(COUNT_ROWS, kind="quick_help")
-    page.click("main a[href='/accompagnements/nouveau']")  # the home page's own button, on a phone too
+    page.click("main a[href$='type=quick_help']")  # the home page's own button, on a phone too
     page.wait_for_selector(".quick-save button[value=BROWSING]")
     page.click(".quick-save button[value=BROWSING]")
     page.wait_for_selector("#saved-note")
@@ -85,15 +85,15 @@ def test_a_quick_question_takes_two_taps_from_the_home_page(advisor_page, live_s
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", SIZES)
 def test_a_typical_individual_accompaniment_in_six_taps(advisor_page, live_server, viewport, language):
-    """One partner, one procedure, autonomy, outcome, a duration preset, then « Enregistrer »: with the
-    kind kept from the advisor's previous record, as after every save."""
+    """One partner, one procedure, autonomy, outcome, a duration preset, then « Enregistrer »: the
+    form opened by the home page's « Accompagnement individuel », then with the kind kept after
+    the save."""
     page = advisor_page(viewport, language)
-    open_form(page, live_server)
+    with page.expect_response(lambda response: response.url.endswith("/api/v1/reference")):
+        page.click("main a[href$='type=individual']")
     before = live_server.count(COUNT_ROWS, kind="individual")
     for round_ in range(2):
         page.evaluate(RESET_TAPS)
-        if round_ == 0:
-            page.click("label[for=kind-0]")  # the first record of the page: the kind is chosen once
         page.click("label:has(input[name=partners][value=CAFAT])")
         page.click("label:has(input[name=procedures][value=CAFAT_CERTIFICATE])")
         page.click("label:has(input[name=autonomy][value=guided])")
@@ -101,7 +101,7 @@ def test_a_typical_individual_accompaniment_in_six_taps(advisor_page, live_serve
         page.click("label:has(input[name=duration][value='30'])")
         page.click("button.button-large")
         page.wait_for_selector("#saved-note .saved-what")
-        assert page.evaluate(TAPS) == (7 if round_ == 0 else 6)
+        assert page.evaluate(TAPS) == 6
         # The kind stays chosen for the next one.
         assert page.is_checked("input[name=kind][value=individual]")
         page.evaluate("() => document.querySelector('#saved-note').remove()")
