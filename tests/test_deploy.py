@@ -45,22 +45,22 @@ def _site_for_test(port: int, upstream: int) -> str:
     return text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
 
 
-@pytest.fixture
-def deployed(tmp_path):
-    """gunicorn (one worker, one thread: nothing to spare) and nginx in front; yields nginx's port."""
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory, prepared_database):
+    """gunicorn (one worker, one thread: nothing to spare) and nginx in front; yields nginx's port.
+    The account is made as an admin would, with ``flask users create``."""
     if not os.path.exists(NGINX):
         if os.environ.get("CI") == "true":
             pytest.fail("nginx is missing: apt-get install nginx-light")
         pytest.skip("nginx is missing: apt-get install nginx-light")
-    with fresh_database(suite_database_url(str(tmp_path)), str(tmp_path)) as url:
+    tmp_path = tmp_path_factory.mktemp("deployed")
+    with fresh_database(suite_database_url(str(tmp_path)), str(tmp_path), copy_of=prepared_database) as url:
         server = LiveServer(url, tmp_path)
         server.env["PROXY_COUNT"] = "1"
-        for command, stdin in ((["db", "upgrade"], ""), (["seed"], ""),
-                               (["users", "create", "conseiller.kone", "--role", "advisor", "--agency", "KONE"],
-                                PASSWORD + "\n")):
-            done = subprocess.run([BIN / "flask", *command], cwd=ROOT, env=server.env, input=stdin,
-                                  capture_output=True, text=True)
-            assert done.returncode == 0, done.stderr
+        done = subprocess.run([BIN / "flask", "users", "create", "agent.kone", "--role", "advisor",
+                               "--agency", "KONE"], cwd=ROOT, env=server.env, input=PASSWORD + "\n",
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
         server.start_args = ["--workers", "1", "--threads", "1"]
         server.start()
         port = _free_port()
@@ -105,7 +105,7 @@ def _sign_in(port: int, source: str, password: str) -> int:
         response = connection.getresponse()
         token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())[1]
         cookie = response.getheader("Set-Cookie").split(";")[0]
-        body = urllib.parse.urlencode({"csrf_token": token, "username": "conseiller.kone", "password": password})
+        body = urllib.parse.urlencode({"csrf_token": token, "username": "agent.kone", "password": password})
         connection.request("POST", "/login", body=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
         response = connection.getresponse()

@@ -22,10 +22,9 @@ from .dbutil import fresh_database, suite_database_url
 
 
 @pytest.fixture
-def server(tmp_path):
-    with fresh_database(suite_database_url(str(tmp_path)), str(tmp_path)) as url:
+def server(tmp_path, prepared_database):
+    with fresh_database(suite_database_url(str(tmp_path)), str(tmp_path), copy_of=prepared_database) as url:
         live = LiveServer(url, tmp_path)
-        live.prepare()
         yield live
         live.stop()
 
@@ -156,14 +155,12 @@ def _port_free(port: int) -> bool:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads worker states from Linux's /proc")
-def test_workers_die_with_their_master_and_free_the_port(tmp_path):
+def test_workers_die_with_their_master_and_free_the_port(tmp_path, prepared_database):
     """A master killed with SIGKILL (no graceful stop) takes its workers with it at once
     (gunicorn.conf.py's post_fork). Before, they noticed only at their next loop, then finished
     what was in flight holding the port: 1.6 s with one slow request here, and a restart failed."""
-    with fresh_database(suite_database_url(str(tmp_path)), str(tmp_path)) as url:
+    with fresh_database(suite_database_url(str(tmp_path)), str(tmp_path), copy_of=prepared_database) as url:
         server = LiveServer(url, tmp_path)
-        done = subprocess.run([BIN / "flask", "db", "upgrade"], cwd=ROOT, env=server.env, capture_output=True)
-        assert done.returncode == 0, done.stderr
         server.start()
         try:
             workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(server.proc.pid)],

@@ -166,16 +166,6 @@ def live_server(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="session")
-def prepared_database(tmp_path_factory):
-    """A database migrated and seeded once by the admin's commands, never served: each
-    ``own_server`` starts on a copy of it (preparing one took about 2.5 s of CPU a test)."""
-    tmp = tmp_path_factory.mktemp("prepared")
-    with fresh_database(suite_database_url(str(tmp)), str(tmp)) as database_url:
-        LiveServer(database_url, tmp).prepare()
-        yield database_url
-
-
 @pytest.fixture
 def own_server(tmp_path, prepared_database):
     """A server of the test's own, on a fresh database: to stop, restart or break at will."""
