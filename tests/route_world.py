@@ -21,7 +21,7 @@ from pcn_pwa.extensions import db
 from pcn_pwa.models import Language, SignIn, User
 from pcn_pwa.seed import seed_reference
 
-from .conftest import PASSWORD, _fresh_request_globals, make_app
+from .conftest import PASSWORD, _fresh_request_globals, cheap_password_hash, make_app
 from .records_data import record
 
 CORPUS = Path(__file__).resolve().parent / "po_corpus"
@@ -90,7 +90,7 @@ def build_world(tmp_dir, **config):
         for who, (role, agency, partner) in USERS.items():
             user = User(username=who.replace("_", "-"), display_name=who, role=role, agency_code=agency,
                         partner_code=partner, active=True)
-            user.set_password(PASSWORD)
+            user.password_hash = cheap_password_hash()  # a real hash costs 0.2 s a sign-in
             db.session.add(user)
             db.session.commit()
             client = app.test_client()
@@ -100,7 +100,7 @@ def build_world(tmp_dir, **config):
         world.users["translator"].languages = [db.session.get(Language, world.language)]
         db.session.commit()
         idle = User(username="idle", display_name="idle", role="advisor", agency_code=AGENCY_A, active=False)
-        idle.set_password(PASSWORD)
+        idle.password_hash = cheap_password_hash()
         db.session.add(idle)
         db.session.commit()
         world.idle_user = idle.id

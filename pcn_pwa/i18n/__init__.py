@@ -106,21 +106,31 @@ def get_locale() -> str:
     """The current request's language code, chosen once per request."""
     if not has_request_context():
         return current_app.config["DEFAULT_LOCALE"]
-    if "locale" not in g:
-        g.locale = select_locale()
-    return g.locale
+    locale = g.get("locale")
+    if locale is None:
+        locale = g.locale = select_locale()
+    return locale
 
 
 def get_translations() -> NullTranslations:
-    """The message catalogue of the current language (French needs none unless one was uploaded)."""
+    """The message catalogue of the current language (French needs none unless one was uploaded).
+
+    Kept in ``g`` for the request's language: a page asks for it at every string (hundreds of
+    times), and finding it again each time was a tenth of a page's rendering."""
     code = get_locale()
     if not has_request_context():
         return NullTranslations()
+    kept = g.get("translations_kept")
+    if kept is not None and kept[0] == code:
+        return kept[1]
     if "preview_translations" in g:
-        return g.preview_translations
-    from .catalogues import translations_for
+        found = g.preview_translations
+    else:
+        from .catalogues import translations_for
 
-    return translations_for(code)
+        found = translations_for(code)
+    g.translations_kept = (code, found)
+    return found
 
 
 def gettext(message: str, **variables) -> str:

@@ -171,6 +171,7 @@ def script_strings(code):
         if code not in available_locales():
             abort(404)
         g.pop("preview_translations", None)
+        g.pop("translations_kept", None)
         g.locale = code
     strings = js_strings()
     version = strings_digest(strings)
