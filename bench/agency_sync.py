@@ -54,9 +54,10 @@ def run(database: str, tablets: int, rounds: int, baseline: bool) -> dict:
     held, state = [], {}
     locking = store.lock_changes
 
-    def timed_lock():
-        locking()
+    def timed_lock(*args, **kwargs):
+        first = locking(*args, **kwargs)
         state["locked"] = time.perf_counter()
+        return first
 
     try:
         with bench.fresh_database(database, tmp_dir, "agency") as url:

@@ -45,14 +45,16 @@ def start(user: User) -> SignIn:
     return sign_in
 
 
+# Built once: every request runs it, and building it again took about a tenth of a pull's CPU.
+OPEN_SIGN_IN = (sa.select(SignIn, User).join(User, SignIn.user_id == User.id)
+                .where(SignIn.token_hash == sa.bindparam("token_hash"), SignIn.ended_at.is_(None)))
+
+
 def load(token: str) -> User | None:
     """The user of the sign-in this token names, if it is still open and the user active."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    row = db.session.execute(
-        sa.select(SignIn, User).join(User, SignIn.user_id == User.id)
-        .where(SignIn.token_hash == token_hash(token), SignIn.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(OPEN_SIGN_IN, {"token_hash": token_hash(token)}).first()
     if row is None or not row.User.active:
         return None
     sign_in, user = row

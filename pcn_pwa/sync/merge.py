@@ -171,7 +171,7 @@ def apply_push(user: User, push: Push) -> list[dict]:
     # Pushes wait for one another at the lock: what needs nothing stored is done before it.
     judged = [_judge_alone(pushed, reference, batch.now) for pushed in push.records]
     device = db.session.get(Device, push.device_id) if push.device_id else None
-    store.lock_changes()
+    batch.writer.reserved = (store.lock_changes(reserve=len(push.records)), len(push.records))
     existing = _load_existing(list({record.id for record in push.records}))
     for pushed, alone in zip(push.records, judged):
         current = batch.writer.new.get(pushed.id) or existing.get(pushed.id)
