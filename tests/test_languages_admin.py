@@ -144,6 +144,9 @@ def test_an_admin_adds_any_iso_639_code(client, admin):
     ({"code": "d1", "native_name": "X", "french_name": "x"}, "Deux ou trois lettres minuscules"),
     ({"code": "dhv", "native_name": "Drehu", "french_name": "drehu"}, "Cette langue existe déjà."),
     ({"code": "tpi", "native_name": "", "french_name": "tok pisin"}, "Ce champ est requis."),
+    # A NUL (PostgreSQL refuses it in any text) or another invisible character, pasted with a name.
+    ({"code": "tpi", "native_name": "Tok\x00Pisin", "french_name": "tok pisin"}, "caractère invisible"),
+    ({"code": "tpi", "native_name": "Tok Pisin", "french_name": "tok\x1bpisin"}, "caractère invisible"),
 ])
 def test_a_bad_new_language_gets_a_form_error_and_nothing_changes(client, admin, form, message):
     from pcn_pwa.extensions import db

@@ -39,9 +39,9 @@ class ConfirmForm(PCNForm):
 class NewLanguageForm(PCNForm):
     code = StringField(_l("Code ISO 639"), [DataRequired(), Length(max=3)],
                        filters=[lambda value: (value or "").strip().lower()])
-    native_name = StringField(_l("Nom dans la langue"), [DataRequired(), Length(max=80)],
+    native_name = StringField(_l("Nom dans la langue"), [DataRequired(), Length(max=80), visible_text],
                               filters=[_name])
-    french_name = StringField(_l("Nom en français"), [DataRequired(), Length(max=80)],
+    french_name = StringField(_l("Nom en français"), [DataRequired(), Length(max=80), visible_text],
                               filters=[_name])
 
     def validate_code(self, field):
