@@ -54,3 +54,33 @@ def test_home_counts_the_advisors_day_and_week_and_their_agencys(client, make_us
     assert counts(page) == {("mine", "day"): 2, ("mine", "week"): 2 + week_extra,
                             ("agency", "day"): 3, ("agency", "week"): 3 + week_extra}
     assert "Cette semaine" in page and "L’agence (Tadine (Maré))" in page
+
+
+def _partner_home_figure(client, auth) -> str:
+    auth.login("partenaire-test")
+    page = client.get("/").get_data(as_text=True)
+    return re.search(r'<span class="stat-value">(.*?)</span>', page, re.S).group(1)
+
+
+def test_a_partners_home_hides_a_count_from_one_to_four_like_the_dashboard(client, make_user, auth):
+    """The partner's month on the home page follows the figures' rule for partners (no count
+    from 1 to 4, which could point at a person), as their dashboard does."""
+    make_user("partner", username="partenaire-test", partner="CAFAT")
+    advisor = make_user("advisor", username="conseillere", agency="TADINE")
+    yesterday = datetime.now(display_timezone()).replace(microsecond=0) - timedelta(days=1)
+    for _ in range(3):
+        store_at_partner(advisor, yesterday)
+    figure = _partner_home_figure(client, auth)
+    assert "moins de 5" in figure and "3" not in figure
+    for _ in range(3):
+        store_at_partner(advisor, yesterday)
+    auth.logout()
+    assert _partner_home_figure(client, auth) == "6"
+
+
+def store_at_partner(user, moment):
+    """An individual accompaniment about a Cafat procedure."""
+    clean = judge(record("individual", agency="TADINE", occurred_at=moment.isoformat()), Reference.load()).clean
+    assert clean["partners"] == ["CAFAT"]
+    store.create(user, clean)
+    db.session.commit()

@@ -13,6 +13,11 @@ ROW_COUNTS = ("records", "people")
 PROGRESS_COUNTS = ("cards", "up", "same", "down")
 
 
+def shown_to_partner(count: int) -> int | None:
+    """One count as a partner may see it: None (said « moins de 5 ») from 1 to 4."""
+    return None if count in SMALL else count
+
+
 def _hide(item: dict, keys) -> bool:
     """Null the small counts of ``item``; True if any was."""
     hidden = False

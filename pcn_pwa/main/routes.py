@@ -11,6 +11,7 @@ from ..auth import sign_ins
 from ..auth.guard import login_required
 from ..auth.routes import safe_next, sign_out
 from ..extensions import db
+from ..figures.small_cells import shown_to_partner
 from ..forms import PCNForm
 from ..i18n import SESSION_KEY, _, available_locales, display_timezone, language_name
 from ..models import MAX_ID, Accompaniment, Agency, SignIn, accompaniment_partner
@@ -54,7 +55,8 @@ def home():
                 accompaniment_partner.c.partner_code == current_user.partner_code
             )
         )
-        context["month_count"] = _count(concerns_partner, Accompaniment.occurred_at >= month)
+        # The dashboard's rule for partners holds here too: no count from 1 to 4.
+        context["month_count"] = shown_to_partner(_count(concerns_partner, Accompaniment.occurred_at >= month))
     elif current_user.role == "translator":  # no figure: the languages to translate
         context["languages"] = sorted(current_user.languages, key=lambda language: language.french_name)
     else:
