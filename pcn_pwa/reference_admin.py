@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from babel.messages.pofile import escape
 
-from . import audit
+from . import audit, reference
 from .extensions import db
 from .i18n import N_
 from .models import Partner, Procedure, Topic, User
@@ -141,10 +142,19 @@ def set_active(actor: User, kind: Kind, entry, active: bool) -> bool:
     return True
 
 
-def label_msgids() -> list[str]:
-    """Every label of the three lists, French as stored: the msgids a translation catalogue needs
-    for them (the seed's are in messages.pot already; an admin's come only from the database)."""
+def label_msgids(known) -> list[str]:
+    """The labels of the three lists that ``known`` (the template's msgids) lacks: those an admin
+    typed, French as stored. The seed's are in messages.pot already; these live only in the
+    database, so the translators' template and the check of their uploads add them."""
     labels = set(db.session.scalars(sa.select(Partner.name)))
     labels |= set(db.session.scalars(sa.select(Procedure.label)))
     labels |= set(db.session.scalars(sa.select(Topic.label)))
-    return sorted(labels)
+    # The seed's labels are in messages.pot, or are names never translated (OPT-NC, Cafat).
+    seeded = {row[-1] for rows in (reference.PARTNERS, reference.PROCEDURES, reference.TOPICS) for row in rows}
+    return sorted(label for label in labels if label not in known and label not in seeded)
+
+
+def pot_entries(msgids) -> str:
+    """``msgids`` as entries of a .pot file, each with a word for the translator."""
+    return "".join(f"\n#. I18N: an entry of the reference lists (partner, procedure or digital skill), "
+                   f"named by an admin.\nmsgid {escape(msgid)}\nmsgstr \"\"\n" for msgid in msgids)

@@ -113,7 +113,6 @@ def test_a_renamed_seed_label_falls_back_to_french_in_english(app, client, admin
     tablet = tablet_of(app, make_user)
     english = lambda: {t["code"]: t["label"] for t in  # noqa: E731
                        tablet.get("/api/v1/reference", headers={"Accept-Language": "en"}).json["topics"]}
-    tablet.post("/langue", data={"code": "en"})
     assert english()["HEALTH"] != "Santé en ligne"  # translated by the shipped catalogue
     client.post("/admin/referentiels/themes/HEALTH", data={"label": "Santé et Cafat en ligne"})
     assert english()["HEALTH"] == "Santé et Cafat en ligne"
@@ -339,3 +338,26 @@ def test_audit_entries_are_one_transaction_with_the_change(app, client, admin, m
     assert client.post("/admin/referentiels/themes/HEALTH", data={"label": "Autre"}).status_code == 500
     assert fresh(Topic, "HEALTH").label == "Santé en ligne"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
+# --------------------------------------------------------------------------- translators
+
+
+def test_a_label_typed_by_an_admin_reaches_the_translators(app, client, admin, make_user):
+    """The translators' template holds the labels an admin typed (they are in no file); an upload
+    that translates one keeps it, and once published the tablets' reference shows it."""
+    from .test_languages_admin import go_live, latest, po
+
+    client.post("/admin/referentiels/themes", data={"code": "SMARTPHONE_APPS", "label": "Applications « mobiles »"})
+    pot = client.get("/admin/langues/modele.pot").get_data(as_text=True)
+    assert 'msgid "Applications « mobiles »"' in pot
+    assert pot.count('msgid "Santé en ligne"') == 1  # a seed label once, from messages.pot
+    assert 'msgid "OPT-NC"' not in pot  # a name, never translated
+    go_live(client, po(entries=[("Applications « mobiles »", "[test] Applications mobiles"),
+                                ("Santé en ligne", "[test] Santé en ligne")]))
+    assert latest("dhv").unknown == 0
+    tablet = tablet_of(app, make_user)
+    tablet.post("/langue", data={"locale": "dhv"})
+    topics = {t["code"]: t["label"] for t in tablet.get("/api/v1/reference").json["topics"]}
+    assert topics["SMARTPHONE_APPS"] == "[test] Applications mobiles"
+    assert topics["HEALTH"] == "[test] Santé en ligne"

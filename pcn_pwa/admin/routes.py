@@ -249,7 +249,10 @@ def languages():
 def template_download():
     """The template: every message of the interface in French, the source of every translation."""
     with open(catalogues.template_path(), encoding="utf-8") as handle:
-        return _po_response(handle.read(), "messages.pot")
+        text = handle.read()
+    # The labels an admin typed in the reference lists live only in the database: added at the end.
+    known = {msgid for context, msgid in catalogues.template() if context is None}
+    return _po_response(text + reference_admin.pot_entries(reference_admin.label_msgids(known)), "messages.pot")
 
 
 def _language_page(language: Language, upload_form: UploadForm, status: int = 200):
@@ -282,8 +285,9 @@ def upload_catalogue(code):
     if not form.validate_on_submit():
         return _language_page(language, form, 400)
     upload = form.po_file.data
+    known = {msgid for context, msgid in catalogues.template() if context is None}
     catalogue = catalogues.record_upload(language, upload.filename, upload.stream.read(MAX_UPLOAD_BYTES + 1),
-                                         current_user)
+                                         current_user, extra_msgids=reference_admin.label_msgids(known))
     db.session.flush()  # its number, for the trail
     audit.record(current_user, "catalogue.upload", f"language/{code}", after=_catalogue_facts(catalogue))
     db.session.commit()
