@@ -24,7 +24,7 @@ from babel.messages.pofile import escape
 
 from . import audit, reference
 from .extensions import db
-from .i18n import N_
+from .i18n import N_, catalogues
 from .models import Partner, Procedure, Topic, User
 
 
@@ -142,10 +142,11 @@ def set_active(actor: User, kind: Kind, entry, active: bool) -> bool:
     return True
 
 
-def label_msgids(known) -> list[str]:
-    """The labels of the three lists that ``known`` (the template's msgids) lacks: those an admin
-    typed, French as stored. The seed's are in messages.pot already; these live only in the
-    database, so the translators' template and the check of their uploads add them."""
+def label_msgids() -> list[str]:
+    """The labels of the three lists that the translators' template (messages.pot) lacks: those an
+    admin typed, French as stored. They live only in the database, so the template downloaded by
+    translators and the check of their uploads add them (admin/routes.py)."""
+    known = {msgid for context, msgid in catalogues.template() if context is None}
     labels = set(db.session.scalars(sa.select(Partner.name)))
     labels |= set(db.session.scalars(sa.select(Procedure.label)))
     labels |= set(db.session.scalars(sa.select(Topic.label)))

@@ -178,7 +178,7 @@ def test_retire_and_restore_are_on_record_and_change_the_reference(app, client, 
 def test_the_trail_page_names_the_actions(client, admin):
     client.post("/admin/referentiels/themes/HEALTH/activation", data={"active": "0"})
     page = client.get("/admin/journal").get_data(as_text=True)
-    assert "Entrée de catalogue retirée" in page and "topic/HEALTH" in page
+    assert "Entrée de référentiel retirée" in page and "topic/HEALTH" in page
 
 
 # --------------------------------------------------------------------------- retired entries and records

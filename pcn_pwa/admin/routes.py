@@ -251,8 +251,7 @@ def template_download():
     with open(catalogues.template_path(), encoding="utf-8") as handle:
         text = handle.read()
     # The labels an admin typed in the reference lists live only in the database: added at the end.
-    known = {msgid for context, msgid in catalogues.template() if context is None}
-    return _po_response(text + reference_admin.pot_entries(reference_admin.label_msgids(known)), "messages.pot")
+    return _po_response(text + reference_admin.pot_entries(reference_admin.label_msgids()), "messages.pot")
 
 
 def _language_page(language: Language, upload_form: UploadForm, status: int = 200):
@@ -285,9 +284,8 @@ def upload_catalogue(code):
     if not form.validate_on_submit():
         return _language_page(language, form, 400)
     upload = form.po_file.data
-    known = {msgid for context, msgid in catalogues.template() if context is None}
     catalogue = catalogues.record_upload(language, upload.filename, upload.stream.read(MAX_UPLOAD_BYTES + 1),
-                                         current_user, extra_msgids=reference_admin.label_msgids(known))
+                                         current_user, extra_msgids=reference_admin.label_msgids())
     db.session.flush()  # its number, for the trail
     audit.record(current_user, "catalogue.upload", f"language/{code}", after=_catalogue_facts(catalogue))
     db.session.commit()
