@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from babel.messages.pofile import escape
 
 from . import audit, reference
@@ -82,7 +83,7 @@ def entries(kind: Kind) -> list:
     """Every entry of a kind, in the form's order (procedures grouped by partner, in the partners' order)."""
     model = kind.model
     if model is Procedure:
-        return db.session.scalars(sa.select(Procedure).join(Partner)
+        return db.session.scalars(sa.select(Procedure).join(Partner).options(so.contains_eager(Procedure.partner))
                                   .order_by(Partner.position, Partner.code, Procedure.position,
                                             Procedure.code)).all()
     return db.session.scalars(sa.select(model).order_by(model.position, model.code)).all()
