@@ -20,6 +20,7 @@ MENU = [
     ("pwa.sync_status", N_("Synchronisation"), ("advisor", "manager", "admin")),
     ("admin.users", N_("Utilisateurs"), ("admin",)),
     ("admin.agencies", N_("Agences"), ("admin",)),
+    ("admin.reference_lists", N_("Référentiels"), ("admin",)),
     ("admin.languages", N_("Langues"), ("admin", "coordinator", "translator")),
     ("admin.audit_trail", N_("Journal"), ("admin",)),
     ("main.account", N_("Mon compte"), EVERYONE),

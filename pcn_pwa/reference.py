@@ -1,7 +1,9 @@
 """Reference data of the pilot: communes, agencies, partners, procedures and topics.
 
 Codes are stable forever: records cite them. A retired entry is marked inactive, never
-deleted or renamed. Labels are French source strings, translated at display time.
+deleted, and its code never changes. Labels are French source strings, translated at display
+time. These are the lists a new database starts with; after that, an admin manages partners,
+procedures and topics in the browser (reference_admin.py), and ``flask seed`` keeps their edits.
 """
 
 from .i18n import N_

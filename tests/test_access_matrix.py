@@ -97,6 +97,17 @@ MATRIX = {
     ("GET", "/api/v1/me"): API_SIGNED_IN,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
     ("GET", "/api/v1/reference"): API_SIGNED_IN,
+    # The reference lists (partners, procedures, topics): admins only; an empty form changes nothing.
+    ("GET", "/admin/referentiels"): ADMIN_ONLY,
+    ("POST", "/admin/referentiels"): "login 403 403 403 403 403 403 400 403",
+    ("GET", "/admin/referentiels/<slug>"): ADMIN_ONLY,
+    ("POST", "/admin/referentiels/<slug>"): "login 403 403 403 403 403 403 400 403",
+    ("GET", "/admin/referentiels/<slug>/<code>"): ADMIN_ONLY,
+    ("POST", "/admin/referentiels/<slug>/<code>"): "login 403 403 403 403 403 403 400 403",
+    ("POST", "/admin/referentiels/<slug>/<code>/ordre"):
+        "login 403 403 403 403 403 403 >/admin/referentiels/themes#entry-HEALTH 403",
+    ("POST", "/admin/referentiels/<slug>/<code>/activation"):
+        "login 403 403 403 403 403 403 >/admin/referentiels/themes/HEALTH 403",
     ("GET", "/api/v1/stats"): API_FIGURES,
     ("POST", "/api/v1/sync"):
         "401 200:unchanged 200:forbidden 200:unchanged 200:forbidden 200:forbidden 200:forbidden 200:unchanged "
@@ -152,6 +163,10 @@ def fill(rule, world) -> str:
             values[name] = "en"
         elif name == "code" and rule.rule.startswith("/admin/agences/"):
             values[name] = "TADINE"
+        elif name == "code" and rule.rule.startswith("/admin/referentiels/"):
+            values[name] = "HEALTH"
+        elif name == "slug":
+            values[name] = "themes"
         elif name == "code":
             values[name] = world.language
         elif name == "catalogue_id":  # publishing the refused upload changes nothing

@@ -33,7 +33,9 @@ CROSS_MESSAGES = {
     "open_agency": "agency_closed",
 }
 # "clock" is the sync envelope's (client_updated_at, in sync/merge.py): the judge never gives it.
-NEVER_FROM_THE_JUDGE = {"clock"}
+# "retired" only the server's form asks for (judge(..., refuse_retired=True)): a push, as these
+# shared cases are judged, takes a retired entry (tests/test_catalogues_admin.py).
+NEVER_FROM_THE_JUDGE = {"clock", "retired"}
 
 
 def message_codes(text: str) -> set[str]:

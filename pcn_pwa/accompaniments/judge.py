@@ -70,6 +70,8 @@ MESSAGES = {
     "procedure_partner": N_("La démarche %(value)s ne relève d’aucun partenaire choisi."),
     "required_for_kind": N_("Obligatoire pour ce type d’accompagnement."),
     "required_redirected": N_("Indiquez vers qui la personne a été orientée."),
+    # I18N: %(value)s is the entry's label, such as « Payer son loyer ».
+    "retired": N_("« %(value)s » n’est plus proposé : choisissez une autre entrée."),
 }
 
 
@@ -82,7 +84,8 @@ def message(code: str, **params) -> str:
 class Reference:
     """The catalogue codes a record may cite, loaded once per request or sync batch.
 
-    Retired entries stay valid: a tablet offline for weeks may still send them.
+    Retired entries stay valid: a tablet offline for weeks may still send them. ``retired`` holds
+    them per list (code -> French label), for the form, which offers them no more (``judge``).
     """
 
     agencies: set[str]
@@ -91,12 +94,21 @@ class Reference:
     topics: set[str]
     communes: set[str]
     closed_agencies: set[str] = field(default_factory=set)  # deactivated: known, but take no record
+    retired: dict[str, dict[str, str]] = field(default_factory=dict)  # list name -> {code: label}
 
     @classmethod
     def load(cls) -> Reference:
         session = db.session
         agencies = dict(session.execute(sa.select(Agency.code, Agency.active)).all())
+        retired_partners = dict(session.execute(sa.select(Partner.code, Partner.name).where(~Partner.active)).all())
         return cls(
+            retired={
+                "partners": retired_partners,
+                "redirect_targets": retired_partners,
+                "procedures": dict(session.execute(
+                    sa.select(Procedure.code, Procedure.label).where(~Procedure.active)).all()),
+                "topics": dict(session.execute(sa.select(Topic.code, Topic.label).where(~Topic.active)).all()),
+            },
             agencies=set(agencies),
             closed_agencies={code for code, active in agencies.items() if not active},
             partners=set(session.scalars(sa.select(Partner.code))),
@@ -329,6 +341,19 @@ class _Checker:
         if CROSS_RULES["open_agency"] and clean.get("agency") in self.reference.closed_agencies:
             self.fail("agency", "agency_closed", value=clean["agency"])
 
+    def check_retired(self, kept: dict) -> None:
+        """Refuse a retired entry, unless ``kept`` (the record as stored) cites it already."""
+        for path, rule in FIELDS.items():
+            retired = self.reference.retired.get(rule.get("choices"))
+            if not retired or path in self.errors:
+                continue
+            value = fields.get(self.clean, path)
+            had = fields.get(kept, path)
+            had = set(had) if isinstance(had, list) else {had}
+            for code in value if isinstance(value, list) else [value]:
+                if code in retired and code not in had:
+                    self.fail(path, "retired", value=gettext(retired[code]))
+
 
 def _plan() -> list:
     """``FIELDS`` grouped by parent object ("beneficiary"), each with its checker, worked out once."""
@@ -344,11 +369,22 @@ _PLAN = _plan()
 _EARLIEST = {path: parse_datetime(rule["min"]) for path, rule in FIELDS.items() if rule["type"] == "datetime"}
 
 
-def judge(data, reference: Reference, now: datetime | None = None) -> Judgement:
+def judge(data, reference: Reference, now: datetime | None = None, *, refuse_retired: bool = False,
+          kept: dict | None = None) -> Judgement:
     """Decide whether ``data`` (the contract's ``data`` object) is a valid accompaniment.
 
     Returns the cleaned record (codes checked, text NFC-normalised, times in UTC, unknown
     fields dropped) or the messages of every field that is wrong, in the user's language.
+
+    A retired partner, procedure or topic is valid by default: that is how a tablet's push is
+    judged, so a record made offline last week with a procedure retired today is ``created``.
+    The push is not compared with the moment of retirement: a record's ``occurred_at`` is typed by
+    the advisor (a record made today may tell of last week), a tablet's clock may be wrong, and a
+    tablet that has not refreshed its reference still offers the entry in good faith; a tablet
+    that has refreshed no longer offers it. The server's form asks ``refuse_retired``: it offers
+    retired entries no more, so one can come only from a page opened before the retirement, and
+    the advisor is there to choose again. When correcting a record, ``kept`` is the record as
+    stored: the retired entries it cites already stay allowed (the form keeps showing them).
     """
     if not isinstance(data, dict):
         return Judgement(None, {"data": [message("object")]})
@@ -358,6 +394,8 @@ def judge(data, reference: Reference, now: datetime | None = None) -> Judgement:
         checker.fail("beneficiary", "object")
     checker.check_fields()
     checker.check_cross_rules()
+    if refuse_retired:
+        checker.check_retired(kept or {})
     if checker.errors:
         return Judgement(None, checker.errors)
     return Judgement(checker.clean)

@@ -1,7 +1,7 @@
-"""Administration: accounts now; agencies, catalogues and translations as they come."""
+"""Administration: accounts, agencies, reference lists, languages and their catalogues, the audit trail."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import routes  # noqa: E402,F401
+from . import reference_lists, routes  # noqa: E402,F401

@@ -15,7 +15,7 @@ from .. import people
 from ..accompaniments.text import FORBIDDEN_CHARS
 from ..labels import role_label
 from ..records.forms import ChipsField
-from ..models import ROLES, Agency, Commune, Language, Partner, User
+from ..models import ROLES, Agency, Commune, Language, Partner, Procedure, User
 
 # ISO 639-1 (two letters) or 639-2/639-3 (three letters), as gettext and Accept-Language write them.
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -188,3 +188,46 @@ class TranslatorLanguagesForm(PCNForm):
         rows = db.session.scalars(sa.select(Language).where(Language.code != "fr")).all()
         self.languages.choices = sorted(((language.code, f"{language.native_name} ({language.french_name})")
                                          for language in rows), key=lambda pair: pair[1].casefold())
+
+
+# Reference codes (partners, procedures, topics) are cited by records, tablets and exports, as
+# agency codes are: capitals, digits and "_", never changed (OPT, CAFAT_FAMILY, ONLINE_SAFETY).
+REFERENCE_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+class ReferenceLabelForm(PCNForm):
+    """An entry's French label (the source language: catalogues translate it)."""
+
+    label = StringField(_l("Libellé en français"), [DataRequired(), visible_text], filters=[_name])
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.label.validators = [*self.label.validators, Length(max=kind.max_label)]
+
+
+class NewReferenceForm(ReferenceLabelForm):
+    """A new entry: its code (never changed), its label and, for a procedure, its partner."""
+
+    code = StringField(_l("Code"), [DataRequired()], filters=[lambda value: (value or "").strip().upper()])
+    partner = SelectField(_l("Partenaire"), choices=[], default="")
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, kind=kind, **kwargs)
+        self.code.validators = [*self.code.validators, Length(max=kind.max_code)]
+        if kind.model is Procedure:
+            # A procedure belongs to a partner of the form: a retired one is restored first.
+            self.partner.choices = [("", "—")] + [(partner.code, _(partner.name)) for partner in db.session.scalars(
+                sa.select(Partner).where(Partner.active).order_by(Partner.position, Partner.code))]
+        else:
+            del self.partner
+
+    def validate_code(self, field):
+        if not REFERENCE_CODE.fullmatch(field.data):
+            raise ValidationError(_("Des majuscules sans accent, des chiffres ou « _ », par exemple CAFAT_FAMILY."))
+        if db.session.get(self.kind.model, field.data) is not None:
+            raise ValidationError(_("Ce code existe déjà dans cette liste, peut-être retiré : rétablissez cette entrée."))
+
+    def validate_partner(self, field):
+        if not field.data:
+            raise ValidationError(_("Choisissez le partenaire de la démarche."))

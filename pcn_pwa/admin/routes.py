@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import agencies as agency_service
-from .. import audit, people
+from .. import audit, people, reference_admin
 from ..auth import sign_ins
 from ..auth.guard import deny_forbidden, login_required
 from ..extensions import db
@@ -248,7 +248,9 @@ def languages():
 def template_download():
     """The template: every message of the interface in French, the source of every translation."""
     with open(catalogues.template_path(), encoding="utf-8") as handle:
-        return _po_response(handle.read(), "messages.pot")
+        text = handle.read()
+    # The labels an admin typed in the reference lists live only in the database: added at the end.
+    return _po_response(text + reference_admin.pot_entries(reference_admin.label_msgids()), "messages.pot")
 
 
 def _language_page(language: Language, upload_form: UploadForm, status: int = 200):
@@ -282,7 +284,7 @@ def upload_catalogue(code):
         return _language_page(language, form, 400)
     upload = form.po_file.data
     catalogue = catalogues.record_upload(language, upload.filename, upload.stream.read(MAX_UPLOAD_BYTES + 1),
-                                         current_user)
+                                         current_user, extra_msgids=reference_admin.label_msgids())
     db.session.flush()  # its number, for the trail
     audit.record(current_user, "catalogue.upload", f"language/{code}", after=_catalogue_facts(catalogue))
     db.session.commit()

@@ -224,9 +224,12 @@ def template() -> dict:
     return _templates[key]
 
 
-def record_upload(language: Language, filename: str, data: bytes, user) -> Catalogue:
-    """Check an uploaded file and keep it on record, accepted or not (nothing goes live here)."""
-    report = check_upload(data, language.code, template())
+def record_upload(language: Language, filename: str, data: bytes, user, extra_msgids=()) -> Catalogue:
+    """Check an uploaded file and keep it on record, accepted or not (nothing goes live here).
+
+    ``extra_msgids`` are known besides the template's: the labels an admin typed in the
+    reference lists (reference_admin.label_msgids), which live only in the database."""
+    report = check_upload(data, language.code, {**template(), **{(None, msgid): None for msgid in extra_msgids}})
     # The name as the browser sent it, without control characters (a NUL was a 500 on PostgreSQL).
     filename = FORBIDDEN_CHARS.sub("", filename or "").strip() or "messages.po"
     catalogue = Catalogue(

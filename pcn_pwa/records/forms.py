@@ -101,6 +101,14 @@ def form_field(field: fields.Field):
     return WIDGETS[field.widget](_l(field.label), render_kw=render_kw or None, **options)
 
 
+def retired_mark(label: str, active: bool) -> str:
+    """An entry's label in the user's language, said to be retired when it is (shown only on a
+    record that already cites it)."""
+    if active:
+        return gettext(label)
+    return _("%(label)s (retiré)", label=gettext(label))
+
+
 def error_field(path: str) -> str:
     """The name of the form field that shows messages about ``path``."""
     return ERROR_FIELDS.get(path) or path.rpartition(".")[2]
@@ -119,37 +127,42 @@ class AccompanimentForm(PCNForm):
     new_card = BooleanField(_l("Remettre une nouvelle carte de suivi"))
     version = HiddenField()
 
-    def __init__(self, *args, agencies: list[Agency] | None = None, **kwargs):
+    def __init__(self, *args, agencies: list[Agency] | None = None, kept: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.choose_from_catalogues(agencies or [])
+        self.choose_from_catalogues(agencies or [], kept or {})
         # The date picker offers nothing past tomorrow (the judge refuses more than a day ahead).
         tomorrow = (datetime.now(display_timezone()) + fields.MAX_FUTURE).strftime("%Y-%m-%d")
         self.occurred_date.render_kw = dict(self.occurred_date.render_kw, max=tomorrow)
         self.moment_unreadable = False
 
-    def choose_from_catalogues(self, agencies: list[Agency]) -> None:
-        """Fill the choices, translated, from the vocabulary and the reference tables."""
+    def choose_from_catalogues(self, agencies: list[Agency], kept: dict) -> None:
+        """Fill the choices, translated, from the vocabulary and the reference tables: the entries
+        offered (not retired), and the retired ones the record being corrected (``kept``) cites."""
         session = db.session
-        partners = session.scalars(sa.select(Partner).where(Partner.active).order_by(Partner.position)).all()
+        kept_partners = [*(kept.get("partners") or []), kept.get("redirected_to")]
+        partners = session.scalars(sa.select(Partner).where(Partner.active | Partner.code.in_(kept_partners))
+                                   .order_by(Partner.position, Partner.code)).all()
         self.partner_list = partners
         self.procedure_list = session.scalars(
-            sa.select(Procedure).where(Procedure.active).order_by(Procedure.partner_code, Procedure.position)
+            sa.select(Procedure).where(Procedure.active | Procedure.code.in_(kept.get("procedures") or []))
+            .order_by(Procedure.partner_code, Procedure.position, Procedure.code)
         ).all()
-        topics = session.scalars(sa.select(Topic).where(Topic.active).order_by(Topic.position)).all()
+        topics = session.scalars(sa.select(Topic).where(Topic.active | Topic.code.in_(kept.get("topics") or []))
+                                 .order_by(Topic.position, Topic.code)).all()
         self.commune_list = sorted(session.scalars(sa.select(Commune)), key=lambda c: reading_order(c.name))
         for field in TABLE_FIELDS:
             if field.vocabulary:
                 self[field.leaf].choices = labelled(field.vocabulary)
         self.agency.choices = [(a.code, a.name) for a in agencies]
         self.duration.choices = [(str(m), f"{m} min") for m in vocab.DURATION_PRESETS] + [("other", _("Autre"))]
-        self.partners.choices = [(p.code, gettext(p.name)) for p in partners]
-        self.procedures.choices = [(p.code, gettext(p.label)) for p in self.procedure_list]
-        self.topics.choices = [(t.code, gettext(t.label)) for t in topics]
+        self.partners.choices = [(p.code, retired_mark(p.name, p.active)) for p in partners]
+        self.procedures.choices = [(p.code, retired_mark(p.label, p.active)) for p in self.procedure_list]
+        self.topics.choices = [(t.code, retired_mark(t.label, t.active)) for t in topics]
         self.returning.choices = [("", _("Non communiqué")), ("first", _("Première visite")),
                                   ("returning", _("Déjà venu"))]
         self.language.choices = [("", _("Non communiqué"))] + self.language.choices
         self.redirected_to.choices = (
-            [("", "—")] + [(p.code, gettext(p.name)) for p in partners] + labelled(vocab.REDIRECT_PLACES)
+            [("", "—")] + [(p.code, retired_mark(p.name, p.active)) for p in partners] + labelled(vocab.REDIRECT_PLACES)
         )
 
     @staticmethod

@@ -35,8 +35,10 @@ def _agency_for(form: AccompanimentForm, agencies) -> str | None:
     return form.agency.data or None
 
 
-def _judge_form(form: AccompanimentForm, agency_code: str | None):
-    """Turn the form into contract data and judge it; messages land on the form's fields."""
+def _judge_form(form: AccompanimentForm, agency_code: str | None, kept: dict | None = None):
+    """Turn the form into contract data and judge it; messages land on the form's fields.
+
+    A retired catalogue entry is refused unless the record being corrected (``kept``) cites it."""
     data = form.to_data(agency_code)
     quick_topic = request.form.get("quick_topic")
     if quick_topic:
@@ -44,7 +46,7 @@ def _judge_form(form: AccompanimentForm, agency_code: str | None):
         # already ticked under « Ajouter des détails ».
         data["kind"] = data.get("kind") or "quick_help"
         data["topics"] = list(dict.fromkeys([*data["topics"], quick_topic]))
-    judgement = judge(data, Reference.load())
+    judgement = judge(data, Reference.load(), refuse_retired=True, kept=kept)
     form.attach_errors(judgement.errors)
     if agency_code and not current_user.may_write_records_of(agency_code):
         form.form_errors.append(_("Vous ne pouvez enregistrer que pour votre agence."))
@@ -180,15 +182,16 @@ def edit(record_id):
         flash(_("Cet accompagnement est supprimé : un responsable peut le restaurer."), "error")
         return redirect(url_for("records.show", record_id=record.id))
     agencies = writable_agencies(current_user)
-    form = AccompanimentForm(agencies=agencies)
+    stored = record.to_data()
+    form = AccompanimentForm(agencies=agencies, kept=stored)
     conflict = None
     status = 200
     if request.method == "GET":
-        form.fill(record.to_data())
+        form.fill(stored)
         form.version.data = str(record.version)
     elif form.validate_on_submit():
         agency_code = _agency_for(form, agencies) or record.agency_code
-        data, judgement = _judge_form(form, agency_code)
+        data, judgement = _judge_form(form, agency_code, kept=stored)
         base_version = typed_int(form.version.data) or 0
         if not form.has_errors and judgement.valid:
             try:

@@ -72,6 +72,10 @@ ADMIN_PAGES = [
     ("/admin/agences", None),
     ("/admin/agences", "submit"),
     ("/admin/agences", "Koné"),
+    ("/admin/referentiels", None),
+    ("/admin/referentiels/demarches", None),
+    ("/admin/referentiels/themes", None),
+    ("/admin/referentiels/themes", "Santé en ligne"),  # one entry: rename, retire
     ("/admin/journal", None),
     ("/admin/journal?start=2026-03-09&end=2026-03-01", None),  # a filter refused at its field
 ]
@@ -87,6 +91,25 @@ def test_admin_pages(live_server, axe_page, path, then):
     elif then:
         axe_page.get_by_role("link", name=then, exact=True).click()
         axe_page.wait_for_load_state()
+    assert violations(axe_page) == []
+
+
+def test_reference_list_pages_through_their_forms(own_server, axe_page):
+    """The reference lists as an admin works them, on a server of the test's own (they change
+    it): an empty entry refused at its fields, an entry moved down with the button (no script
+    needed) and a retired entry's page."""
+    sign_in(axe_page, own_server, "admin")
+    axe_page.goto(own_server.url + "/admin/referentiels/demarches")
+    axe_page.click("form.card button[type=submit]")
+    axe_page.wait_for_selector("#code-errors")
+    assert violations(axe_page) == []
+    axe_page.goto(own_server.url + "/admin/referentiels/themes")
+    axe_page.click("#entry-DEVICE button[value=bas]")
+    axe_page.wait_for_selector("#entry-BROWSING + #entry-DEVICE", state="attached")
+    assert violations(axe_page) == []
+    axe_page.goto(own_server.url + "/admin/referentiels/themes/HEALTH")
+    axe_page.click("button[name=active][value='0']")
+    axe_page.wait_for_selector("button[name=active][value='1']")
     assert violations(axe_page) == []
 
 
