@@ -22,6 +22,7 @@ MENU = [
     ("admin.agencies", N_("Agences"), ("admin",)),
     ("admin.languages", N_("Langues"), ("admin", "coordinator", "translator")),
     ("admin.audit_trail", N_("Journal"), ("admin",)),
+    ("admin.erase_card", N_("Effacer une carte"), ("coordinator", "admin")),
     ("main.account", N_("Mon compte"), EVERYONE),
 ]
 

@@ -124,6 +124,7 @@ def records_of_card(code: str) -> list[Accompaniment]:
     """Every record of a card code, deleted ones too (they keep their notes), oldest first."""
     return db.session.scalars(
         sa.select(Accompaniment).where(Accompaniment.card == code)
+        .options(so.joinedload(Accompaniment.agency), so.selectinload(Accompaniment.partners))
         .order_by(Accompaniment.occurred_at, Accompaniment.id)).all()
 
 

@@ -192,4 +192,4 @@ def test_on_sqlite_each_batch_takes_the_write_lock_before_it_reads(app, client, 
         privacy.apply_retention(privacy.retention_cutoff(), batch=2)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", seen)
-    assert begun[:3] == ["BEGIN IMMEDIATE"] * 3  # two batches, then the one that finds nothing
+    assert begun.count("BEGIN IMMEDIATE") == 3  # two batches, then the one that finds nothing
