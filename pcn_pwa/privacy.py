@@ -89,17 +89,20 @@ def apply_retention(cutoff: datetime, batch: int = BATCH) -> RetentionCounts:
     """Blank the notes and unlink the cards of records older than ``cutoff``, ``batch`` records a
     transaction, and put it in the audit trail if anything changed. Running it again changes
     nothing: blanked records no longer match."""
-    done = RetentionCounts()
+    done, after = RetentionCounts(), None
+    order = (Accompaniment.occurred_at, Accompaniment.id)  # ix_accompaniment_occurred_id
     db.session.commit()
     while True:
         _write_transaction()
         store.lock_changes()  # read under the lock what is written under it
-        records = db.session.scalars(
-            sa.select(Accompaniment).where(*_past_retention(cutoff)).order_by(Accompaniment.id).limit(batch)
-            .options(*_links())).all()
+        query = sa.select(Accompaniment).where(*_past_retention(cutoff)).order_by(*order).limit(batch)
+        if after is not None:  # on from the last batch, not from the start again past blanked records
+            query = query.where(sa.tuple_(*order) > after)
+        records = db.session.scalars(query.options(*_links())).all()
         if not records:
             db.session.rollback()
             break
+        after = (records[-1].occurred_at, records[-1].id)
         writer = store.Writer(None)  # a command: each record keeps its last author
         for record in records:
             done.add(record)

@@ -167,7 +167,7 @@ def test_deleted_records_lose_their_notes_too_and_stay_deleted(client, signed_in
 def test_retention_works_in_batches(app, client, signed_in, runner):
     signed_in("advisor", agency="TADINE")
     code = cards.new_code()
-    pushed = [new(40 + i, code if i % 2 else None) for i in range(7)]
+    pushed = [new(40 + i % 2, code if i % 2 else None) for i in range(7)]  # several at one moment
     push(client, *pushed)
     before = db.session.scalar(sa.select(sa.func.max(Accompaniment.change_seq)))
     done = privacy.apply_retention(privacy.retention_cutoff(), batch=3)
