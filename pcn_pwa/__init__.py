@@ -108,10 +108,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _sqlite_begin(connection):
     """SQLite has one writer at a time. A request that may write (any method but GET/HEAD)
     takes the write lock when its first transaction begins, so it waits its turn instead of
-    failing halfway when another worker wrote in between; reads never take it."""
+    failing halfway when another worker wrote in between; reads never take it. A command that
+    writes asks for it with the execution option ``pcn_write`` (privacy.apply_retention)."""
     if connection.dialect.name != "sqlite":
         return
     from flask import has_request_context, request
 
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = connection.get_execution_options().get("pcn_write") or (
+        has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

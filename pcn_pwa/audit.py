@@ -39,6 +39,8 @@ ACTIONS = {
     "catalogue.publish": N_("Catalogue publié"),
     "catalogue.restore": N_("Catalogue précédent restauré"),
     "record.restore": N_("Accompagnement restauré"),
+    "records.erase_card": N_("Données d’une carte de suivi effacées"),
+    "records.retention": N_("Durée de conservation appliquée"),
     "export.download": N_("Export téléchargé"),
     "audit.export": N_("Journal exporté"),
 }

@@ -25,6 +25,7 @@ PLACEMENT_MESSAGES = {
 users_cli = AppGroup("users", help="Manage the people who sign in.")
 translate_cli = AppGroup("translate", help="The interface's message catalogues (translations/).")
 figures_cli = AppGroup("figures", help="The figures kept as records are written.")
+retention_cli = AppGroup("retention", help="How long records keep their notes and follow-up card (privacy.py).")
 
 
 @figures_cli.command("rebuild")
@@ -37,6 +38,28 @@ def figures_rebuild() -> None:
     card_summary.rebuild(db.session.connection())
     db.session.commit()
     click.echo(f"Counted {counted} records into the figures.")
+
+
+@retention_cli.command("apply")
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+def retention_apply(dry_run: bool) -> None:
+    """Blank the notes and unlink the follow-up cards of records older than RETENTION_MONTHS.
+
+    Safe from cron: a second run finds nothing left to change and says so."""
+    from flask import current_app
+
+    from . import privacy
+
+    cutoff = privacy.retention_cutoff()
+    months = current_app.config["RETENTION_MONTHS"]
+    due = privacy.retention_due(cutoff) if dry_run else privacy.apply_retention(cutoff)
+    before = cutoff.date().isoformat()
+    if not due.records:
+        click.echo(f"Nothing to change: no record dated before {before} ({months} months) keeps notes or a card.")
+        return
+    verb = "Would change" if dry_run else "Changed"
+    click.echo(f"{verb} {due.records} records dated before {before} ({months} months): "
+               f"{due.notes} notes blanked, {due.cards} follow-up cards unlinked.")
 
 
 @click.command("seed")
@@ -205,5 +228,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(figures_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -66,6 +66,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # A worker folds the figures' journal into the tallies at most this often (seconds,
         # accompaniments/tally.py): under load one fold then takes many pushes' changes.
         "FIGURES_FOLD_INTERVAL": float(os.environ.get("FIGURES_FOLD_INTERVAL", "1")),
+        # Data protection (privacy.py): records lose their notes and follow-up card this many
+        # months after their date (``flask retention apply``); who people write to about their
+        # data (the privacy page; empty: the programme's coordination, in the page's words).
+        "RETENTION_MONTHS": int(os.environ.get("RETENTION_MONTHS", "24")),
+        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", "").strip(),
         "DISPLAY_TIMEZONE": "Pacific/Noumea",
         "DEFAULT_LOCALE": "fr",
         "FORMAT_FALLBACK_LOCALE": "fr_NC",
@@ -80,6 +85,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config["RETENTION_MONTHS"] < 1:
+        raise ValueError("RETENTION_MONTHS must be a whole number of months, 1 or more")
     if config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not config["TESTING"]:
         warnings.warn(
             "SECRET_KEY is not set: sessions are signed with a public development key. "

@@ -23,6 +23,7 @@ MENU = [
     ("admin.reference_lists", N_("Référentiels"), ("admin",)),
     ("admin.languages", N_("Langues"), ("admin", "coordinator", "translator")),
     ("admin.audit_trail", N_("Journal"), ("admin",)),
+    ("admin.erase_card", N_("Effacer une carte"), ("coordinator", "admin")),
     ("main.account", N_("Mon compte"), EVERYONE),
 ]
 

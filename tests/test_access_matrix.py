@@ -74,6 +74,9 @@ MATRIX = {
     ("GET", "/admin/agences/<code>"): ADMIN_ONLY,
     ("POST", "/admin/agences/<code>"): "login 403 403 403 403 403 403 400 403",
     ("POST", "/admin/agences/<code>/activation"): "login 403 403 403 403 403 403 >/admin/agences/TADINE 403",
+    # A person's data erased at their request: the coordination and admins (an empty form: refused).
+    ("GET", "/admin/cartes/effacer"): "login 403 403 403 403 200 403 200 403",
+    ("POST", "/admin/cartes/effacer"): "login 403 403 403 403 400 403 400 403",
     ("GET", "/admin/journal"): ADMIN_ONLY,
     ("GET", "/admin/journal.csv"): ADMIN_ONLY,
     ("GET", "/admin/utilisateurs"): ADMIN_ONLY,
@@ -118,6 +121,7 @@ MATRIX = {
     # A sign-in of advisor A, already ended: ending it again changes nothing; it is nobody else's.
     ("POST", "/compte/connexions/<int:sign_in_id>/terminer"): "login >/compte 404 404 404 404 404 404 404",
     ("POST", "/compte"): SIGNED_IN,  # no language chosen: the page again
+    ("GET", "/confidentialite"): EVERYONE,
     ("GET", "/favicon.ico"): EVERYONE,
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/hors-ligne"): EVERYONE,

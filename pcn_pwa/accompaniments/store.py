@@ -162,9 +162,12 @@ class Writer:
     and keeps the figures: journals what each record adds to the tallies, less what a changed one
     used to add, and computes again the summary of every follow-up card it touched. The caller
     ends with ``commit()``, which also folds the journal.
+
+    ``user`` None: a command that only changes records (retention), whose changes keep their
+    last author.
     """
 
-    def __init__(self, user: User, *, device_id: uuid.UUID | None = None, now: datetime | None = None):
+    def __init__(self, user: User | None, *, device_id: uuid.UUID | None = None, now: datetime | None = None):
         self.user, self.device_id, self.now = user, device_id, now or utcnow()
         self.reserved: tuple[int, int] = (0, 0)  # change numbers reserved with the lock: first, how many
         self.new: dict[uuid.UUID, NewRecord] = {}
@@ -199,6 +202,16 @@ class Writer:
                 self.changed.append(record)
         return record.version
 
+    def blank(self, record: Accompaniment, columns: tuple[str, ...]) -> bool:
+        """Empty ``columns`` of a stored record (retention, erasure: notes, card…), as a new
+        version that tablets pull; False when they already were (nothing changed)."""
+        if all(getattr(record, column) is None for column in columns):
+            return False
+        self.change(record, None)  # before emptying: its card's summary loses this record
+        for column in columns:
+            setattr(record, column, None)
+        return True
+
     def flush(self) -> None:
         """Write what was created and changed, with change numbers in one reserved block."""
         needed = len(self.new) + len(self.changed)
@@ -222,7 +235,8 @@ class Writer:
                 insert_many(connection, table, table_rows)
         for record in self.changed:
             record.change_seq = seq
-            record.updated_by_id = self.user.id
+            if self.user is not None:
+                record.updated_by_id = self.user.id
             record.updated_at = record.received_at = self.now
             seq += 1
             before = self.counted_before.pop(record.id, None)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import reference_lists, routes  # noqa: E402,F401
+from . import erasure, reference_lists, routes  # noqa: E402,F401

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms import PCNForm
 from ..i18n import _, _l, reading_order
 from .. import people
+from ..accompaniments import cards
 from ..accompaniments.text import FORBIDDEN_CHARS
 from ..labels import role_label
 from ..records.forms import ChipsField
@@ -231,3 +232,14 @@ class NewReferenceForm(ReferenceLabelForm):
     def validate_partner(self, field):
         if not field.data:
             raise ValidationError(_("Choisissez le partenaire de la démarche."))
+
+
+class CardErasureForm(PCNForm):
+    """The code of the card whose data a person asked to erase (read as people type it)."""
+
+    code = StringField(_l("Numéro de la carte"), [DataRequired(_l("Indiquez le numéro de la carte."))],
+                       filters=[lambda value: cards.normalise(value or "")])
+
+    def validate_code(self, field):
+        if not cards.is_valid(field.data):
+            raise ValidationError(_("Numéro de carte invalide : vérifiez chaque caractère."))

@@ -26,7 +26,7 @@ def deny_forbidden():
 
 # What a user signed in with a one-time password may open before choosing their own.
 WHILE_CHOOSING_PASSWORD = {"main.change_password", "auth.login", "auth.logout", "main.switch_language", "main.health",
-                           "pwa.script_strings", "pwa.manifest", "pwa.service_worker", "pwa.offline", "static"}
+                           "main.privacy", "pwa.script_strings", "pwa.manifest", "pwa.service_worker", "pwa.offline", "static"}
 
 
 def ask_for_own_password():

@@ -126,6 +126,14 @@ def end_sign_in(sign_in_id):
     return redirect(url_for("main.account"))
 
 
+@bp.get("/confidentialite")
+def privacy():
+    """What is stored about the people accompanied, why, for how long, and whom to ask: open to
+    everyone, signed in or not (an advisor shows it to the person)."""
+    return render_template("main/privacy.html", months=current_app.config["RETENTION_MONTHS"],
+                           contact=current_app.config["PRIVACY_CONTACT"])
+
+
 @bp.get("/healthz")
 def health():
     """For the load balancer: the app answers and the database too."""

@@ -78,6 +78,8 @@ ADMIN_PAGES = [
     ("/admin/referentiels/themes", "Santé en ligne"),  # one entry: rename, retire
     ("/admin/journal", None),
     ("/admin/journal?start=2026-03-09&end=2026-03-01", None),  # a filter refused at its field
+    ("/admin/cartes/effacer", None),
+    ("/admin/cartes/effacer", "submit"),
 ]
 
 
@@ -185,3 +187,47 @@ def test_phone_header_with_its_menu_open(live_server, new_context, path):
     page.click(".menu-toggle")
     page.wait_for_selector("nav.app-nav", state="visible")
     assert violations(page) == []
+
+
+def test_privacy_page_in_french_then_english(live_server, axe_page):
+    axe_page.goto(live_server.url + "/login")
+    axe_page.get_by_role("link", name="Données personnelles", exact=True).click()
+    axe_page.wait_for_selector("h1:text-is('Données personnelles')")
+    assert violations(axe_page) == []
+    axe_page.click(".language-switch button[value=en]")
+    axe_page.wait_for_selector("h1:text-is('Personal data')")
+    assert violations(axe_page) == []
+
+
+PUSH = """async (record) => {
+  const me = await (await fetch('/api/v1/me')).json();
+  const answer = await fetch('/api/v1/sync', {method: 'POST', body: JSON.stringify({records: [record]}),
+    headers: {'Content-Type': 'application/json', 'X-CSRFToken': me.csrf_token}});
+  return (await answer.json()).results[0].status; }"""
+
+
+def test_erasing_a_card_from_its_list_to_its_confirmation(own_server, axe_page):
+    from datetime import datetime, timedelta, timezone
+
+    from pcn_pwa.accompaniments import cards
+
+    from ..records_data import record
+
+    code = cards.new_code()
+    sign_in(axe_page, own_server, "conseiller")
+    when = (datetime.now(timezone(timedelta(hours=11))) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+    pushed = {"id": str(uuid.uuid4()), "base_version": 0, "data": record(occurred_at=when, beneficiary__card=code)}
+    assert axe_page.evaluate(PUSH, pushed) == "created"
+    axe_page.click("form.logout button")
+    axe_page.wait_for_url("**/login")
+    sign_in(axe_page, own_server, "coordination")
+    axe_page.get_by_role("link", name="Effacer une carte", exact=True).click()
+    axe_page.fill("#code", cards.display(code))
+    axe_page.click("main form button[type=submit]")
+    axe_page.wait_for_selector("main table")
+    assert "1 accompagnement lié à la carte" in axe_page.inner_text("main h2")
+    assert violations(axe_page) == []
+    axe_page.get_by_role("button", name="Effacer ces données").click()
+    axe_page.wait_for_selector(".flash-success")
+    assert "sur 1 accompagnement" in axe_page.inner_text(".flash-success")
+    assert violations(axe_page) == []

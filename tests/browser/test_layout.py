@@ -27,6 +27,26 @@ def test_sign_in_page(live_server, new_context, console_errors, viewport):
     check_layout(page, console_errors)
 
 
+def test_privacy_page(live_server, new_context, console_errors, viewport):
+    page = new_context(viewport=viewport).new_page()
+    page.goto(live_server.url + "/login")
+    page.click("text=Données personnelles")
+    page.wait_for_url("**/confidentialite")
+    check_layout(page, console_errors)
+
+
+def test_erasure_page_with_its_error(signed_in_page, console_errors, viewport):
+    page = signed_in_page("coordination", viewport=viewport)
+    page.goto(page.url + "admin/cartes/effacer")
+    check_layout(page, console_errors)
+    page.fill("#code", "K7M4-QXP3")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#code-errors")
+    flush_events(page)
+    console_errors[:] = [e for e in console_errors if "status of 400" not in e]  # the refused form's answer
+    check_layout(page, console_errors)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_home_page(signed_in_page, console_errors, viewport, role):
     page = signed_in_page(ROLES[role], viewport=viewport)
