@@ -34,7 +34,7 @@ from .models import Accompaniment, User
 
 # What each one empties (columns of Accompaniment).
 RETENTION_BLANKS = ("notes", "card")
-ERASURE_BLANKS = ("notes", "procedure_detail", "card")
+ERASURE_BLANKS = store.ERASED_COLUMNS
 # Records changed per transaction: the change counter's lock, which the sync's pushes wait for,
 # is held for one batch at a time (a push writes up to 500 records too).
 BATCH = 500
@@ -139,7 +139,7 @@ def erase_card(actor: User, code: str) -> int:
     records = db.session.scalars(
         sa.select(Accompaniment).where(Accompaniment.card == code).options(*_links())).all()
     writer = store.Writer(actor)
-    changed = sum(writer.blank(record, ERASURE_BLANKS) for record in records)
+    changed = sum(writer.blank(record, ERASURE_BLANKS, erase=True) for record in records)
     writer.flush()
     if changed:
         audit.record(actor, "records.erase_card", "accompaniments", after={"records": changed})

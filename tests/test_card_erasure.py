@@ -97,6 +97,17 @@ def test_a_coordinator_lists_then_erases_everything_linked_to_a_card(client, aut
     assert result["server_data"]["notes"] is None and result["server_data"]["beneficiary"]["card"] is None
     row = stored(stale["id"])
     assert (row.card, row.notes, row.duration_minutes) == (None, None, 30)
+    # The advisor then keeps their version (the tablet pushes it again over the server's): their
+    # change is stored, the person's notes, detail and card are not (the record's erasure mark).
+    kept = push(client, {**stale, "base_version": result["version"],
+                         "data": {**stale["data"], "duration_minutes": 45}})[0]
+    assert kept["status"] == "updated"
+    row = stored(stale["id"])
+    assert (row.card, row.notes, row.procedure_detail, row.duration_minutes) == (None, None, None, 45)
+    assert row.erased_at is not None
+    # Sent again unchanged, it changes nothing more.
+    assert push(client, {**stale, "base_version": kept["version"],
+                         "data": {**stale["data"], "duration_minutes": 45}})[0]["status"] == "unchanged"
 
     # Nothing left: the code is now unknown.
     auth.logout()

@@ -24,7 +24,8 @@ from ..models import (
     accompaniment_topic,
     utcnow,
 )
-from . import card_summary, tally
+from . import card_summary, fields, tally
+from .fields import FIELDS
 from .bulk import insert_many
 
 
@@ -118,6 +119,24 @@ def data_of(clean: dict) -> dict:
     return data
 
 
+# What an erasure on a person's request empties for good (privacy.py): the free text and the card.
+ERASED_COLUMNS = ("notes", "procedure_detail", "card")
+_ERASED_PATHS = tuple(field.path for field in FIELDS if field.column_name in ERASED_COLUMNS)
+
+
+def keep_erased(record, clean: dict | None) -> dict | None:
+    """``clean`` as it may be stored over ``record``: a record erased at its person's request gets
+    no notes, procedure detail or card again, whoever writes (a tablet's older copy, the advisor's
+    « garder ma version » after the conflict it met, the form)."""
+    if clean is None or getattr(record, "erased_at", None) is None:
+        return clean
+    kept = {**clean, "beneficiary": dict(clean.get("beneficiary") or {})}
+    for path in _ERASED_PATHS:
+        if fields.get(kept, path) is not None:
+            fields.put(kept, path, None)
+    return kept
+
+
 def same_data(record: Accompaniment, clean: dict) -> bool:
     """Would storing ``clean`` over ``record`` change nothing?"""
     return comparable(record.to_data()) == comparable(clean)
@@ -191,7 +210,7 @@ class Writer:
         if isinstance(record, Accompaniment) and record.card:
             self.cards.add(record.card)  # the card it had: it may lose this record
         if isinstance(record, Accompaniment) and clean is not None:
-            record.apply(clean)
+            record.apply(keep_erased(record, clean))
         if deleted is not None:
             record.deleted = deleted
         record.version += 1
@@ -202,10 +221,13 @@ class Writer:
                 self.changed.append(record)
         return record.version
 
-    def blank(self, record: Accompaniment, columns: tuple[str, ...]) -> bool:
+    def blank(self, record: Accompaniment, columns: tuple[str, ...], *, erase: bool = False) -> bool:
         """Empty ``columns`` of a stored record (retention, erasure: notes, card…), as a new
-        version that tablets pull; False when they already were (nothing changed)."""
-        if all(getattr(record, column) is None for column in columns):
+        version that tablets pull; False when they already were (nothing changed). ``erase``: at
+        the person's request, for good (``keep_erased``)."""
+        if erase and record.erased_at is None:
+            record.erased_at = self.now
+        elif all(getattr(record, column) is None for column in columns):
             return False
         self.change(record, None)  # before emptying: its card's summary loses this record
         for column in columns:
@@ -311,6 +333,7 @@ def update(record: Accompaniment, user: User, clean: dict, base_version: int) ->
     """
     lock_changes()
     db.session.refresh(record)  # what another writer committed before we took the lock
+    clean = keep_erased(record, clean)
     if same_data(record, clean):
         return False
     if record.version != base_version:
