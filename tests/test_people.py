@@ -178,3 +178,11 @@ def test_flask_users_still_creates_accounts_that_sign_in_at_once(app, runner):
     assert browser.get("/accompagnements/nouveau").status_code == 200  # not asked to choose: she typed it
     assert actions() == ["user.create"]
     assert db.session.scalar(sa.select(AuditEntry.actor_name)) == "(commande)"
+
+
+def test_the_new_account_form_names_partners_in_the_admins_language(client, signed_in):
+    """Partner names are French source strings: an admin reading English reads them in English."""
+    signed_in("admin", username="root-en", locale="en")
+    page = client.get("/admin/utilisateurs/nouveau").get_data(as_text=True)
+    assert '<option value="GNC">Government of New Caledonia</option>' in page
+    assert "Gouvernement de la Nouvelle-Calédonie" not in page

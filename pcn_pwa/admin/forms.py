@@ -117,7 +117,7 @@ class NewUserForm(PlacedForm):
         self.role.choices = [(code, role_label(code)) for code in ROLES]
         self.agency.choices = agency_choices()
         self.partner.choices = [("", "—")] + [
-            (partner.code, partner.name) for partner in db.session.scalars(sa.select(Partner).order_by(Partner.position))]
+            (partner.code, _(partner.name)) for partner in db.session.scalars(sa.select(Partner).order_by(Partner.position))]
 
     def validate_username(self, field):
         if FORBIDDEN_CHARS.search(field.data) or any(char.isspace() for char in field.data):
