@@ -100,20 +100,24 @@ class Reference:
     def load(cls) -> Reference:
         session = db.session
         agencies = dict(session.execute(sa.select(Agency.code, Agency.active)).all())
-        retired_partners = dict(session.execute(sa.select(Partner.code, Partner.name).where(~Partner.active)).all())
+        # One read a list serves both its codes and its retired entries (a push loads these).
+        partners = session.execute(sa.select(Partner.code, Partner.name, Partner.active)).all()
+        procedures = session.execute(
+            sa.select(Procedure.code, Procedure.label, Procedure.active, Procedure.partner_code)).all()
+        topics = session.execute(sa.select(Topic.code, Topic.label, Topic.active)).all()
+
+        def retired(rows) -> dict[str, str]:
+            return {row[0]: row[1] for row in rows if not row[2]}
+
+        retired_partners = retired(partners)
         return cls(
-            retired={
-                "partners": retired_partners,
-                "redirect_targets": retired_partners,
-                "procedures": dict(session.execute(
-                    sa.select(Procedure.code, Procedure.label).where(~Procedure.active)).all()),
-                "topics": dict(session.execute(sa.select(Topic.code, Topic.label).where(~Topic.active)).all()),
-            },
+            retired={"partners": retired_partners, "redirect_targets": retired_partners,
+                     "procedures": retired(procedures), "topics": retired(topics)},
             agencies=set(agencies),
             closed_agencies={code for code, active in agencies.items() if not active},
-            partners=set(session.scalars(sa.select(Partner.code))),
-            procedures=dict(session.execute(sa.select(Procedure.code, Procedure.partner_code)).all()),
-            topics=set(session.scalars(sa.select(Topic.code))),
+            partners={row.code for row in partners},
+            procedures={row.code: row.partner_code for row in procedures},
+            topics={row.code for row in topics},
             communes=set(session.scalars(sa.select(Commune.code))),
         )
 
