@@ -43,11 +43,11 @@ run: catalogues db  ## serve the app with demo data at http://$(HOST):$(PORT)/
 AXE_VERSION := 4.14.1
 
 .PHONY: browser
-browser:  ## the browser the real-browser tests drive (Debian's Chromium), and axe-core for them
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Chromium for the browser tests (apt-get)…"; \
+browser:  ## the browsers the real-browser tests drive (Debian's Chromium and its headless shell), and axe-core
+	@{ command -v chromium && command -v chromium-headless-shell; } >/dev/null 2>&1 || { \
+		echo "Installing Chromium and its headless shell for the browser tests (apt-get)…"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-headless-shell >/dev/null; }
 	@grep -qs '"version": "$(AXE_VERSION)"' node_modules/axe-core/package.json || { \
 		echo "Installing axe-core $(AXE_VERSION) for the accessibility tests (npm)…"; \
 		npm install --no-save --no-package-lock --no-audit --no-fund --silent axe-core@$(AXE_VERSION); }

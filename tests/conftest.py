@@ -1,24 +1,29 @@
 """Fixtures in the flaskr style: ``app`` (fresh database per test), ``client``, ``runner``, ``auth``."""
 
+import fcntl
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import g, request_started
 from jinja2 import BytecodeCache
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from pcn_pwa import create_app
+from pcn_pwa.config import normalise_database_url
 from pcn_pwa.extensions import db as _db
 from pcn_pwa.models import User
 from pcn_pwa.seed import seed_reference
 
-from .dbutil import drop_worker_databases, is_postgres, suite_database_url
+from .dbutil import create_database, drop_database, drop_worker_databases, is_postgres, suite_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -33,12 +38,17 @@ def cheap_password_hash(password: str = PASSWORD) -> str:
     return generate_password_hash(password, TEST_HASH_METHOD)
 
 
+# A directory of this run's own, shared by its xdist workers (they inherit the variable).
+RUN_DIRECTORY = "PCN_TEST_RUN_DIRECTORY"
+
+
 def pytest_configure(config):
     """Compile the shipped catalogues once, as ``make`` does (the .mo files are not committed):
     in the process that runs the tests, or the one that starts the xdist workers, never in
     each worker (they would write the same files while others read them)."""
     if hasattr(config, "workerinput"):
         return
+    os.environ[RUN_DIRECTORY] = tempfile.mkdtemp(prefix="pcn-run-")
     done = subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "translations"), "--use-fuzzy"],
         check=False,
@@ -51,6 +61,17 @@ def pytest_configure(config):
 
 def pytest_sessionfinish(session):
     drop_worker_databases()
+
+
+def pytest_unconfigure(config):
+    """The run's shared database and directory go, once every worker is done with them."""
+    if hasattr(config, "workerinput") or RUN_DIRECTORY not in os.environ:
+        return
+    run = Path(os.environ.pop(RUN_DIRECTORY))
+    prepared = run / "prepared.url"
+    if prepared.exists():
+        drop_database(prepared.read_text())
+    shutil.rmtree(run, ignore_errors=True)
 
 
 class _CompiledTemplates(BytecodeCache):
@@ -101,17 +122,30 @@ def _fresh_request_globals(sender, **extra):
 
 
 @pytest.fixture(scope="session")
-def prepared_database(tmp_path_factory):
-    """A database migrated and seeded with the demo data once by the admin's commands, never
-    served: each server a test starts of its own (a browser test's, gunicorn's, nginx's) starts
-    on a copy of it (preparing one took about 2.5 s of CPU a test)."""
-    from .browser.conftest import LiveServer
-    from .dbutil import fresh_database
+def prepared_database():
+    """A database migrated and seeded with the demo data by the admin's commands, once for the
+    whole run (the first worker to need it makes it, the others wait), never served: each server
+    a test starts (a browser test's, gunicorn's, nginx's) runs on a copy of it. Preparing one took
+    about 6 s of CPU, once per worker before. The demo accounts' passwords are then hashed as test
+    users' are: scrypt cost 0.35 s of the server's CPU at every sign-in of a browser test."""
+    from .browser.conftest import DEMO_PASSWORD, LiveServer
 
-    tmp = tmp_path_factory.mktemp("prepared")
-    with fresh_database(suite_database_url(str(tmp)), str(tmp)) as database_url:
-        LiveServer(database_url, tmp).prepare()
-        yield database_url
+    run = Path(os.environ[RUN_DIRECTORY])
+    made = run / "prepared.url"
+    with open(run / "prepared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            tmp = run / "prepared"
+            tmp.mkdir()
+            base = os.environ.get("TEST_DATABASE_URL")
+            url = create_database(normalise_database_url(base) if base else suite_database_url(str(tmp)), str(tmp))
+            LiveServer(url, tmp).prepare()
+            engine = sa.create_engine(url)
+            with engine.begin() as connection:
+                connection.execute(sa.update(User).values(password_hash=cheap_password_hash(DEMO_PASSWORD)))
+            engine.dispose()
+            made.write_text(url)
+    return made.read_text()
 
 
 @pytest.fixture(scope="session")

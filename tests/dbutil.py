@@ -56,25 +56,41 @@ def is_postgres(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
-@contextmanager
-def fresh_database(base_url: str, tmp_dir: str, copy_of: str | None = None):
-    """Yield the URL of a new database of the same kind as ``base_url``, dropped afterwards:
-    empty, or a copy of the database at ``copy_of`` (which nothing may be connected to)."""
+def create_database(base_url: str, tmp_dir: str, copy_of: str | None = None) -> str:
+    """The URL of a new database of the same kind as ``base_url``: empty, or a copy of the
+    database at ``copy_of`` (which nothing may be connected to). ``drop_database`` removes it."""
     if not is_postgres(base_url):
         path = os.path.join(tmp_dir, f"fresh-{uuid.uuid4().hex[:8]}.sqlite3")
         if copy_of:  # SQLite's backup API: the whole database, whatever still sits in its WAL
             with closing(sqlite3.connect(make_url(copy_of).database)) as source, closing(sqlite3.connect(path)) as copy:
                 source.backup(copy)
-        yield "sqlite:///" + path
-        return
+        return "sqlite:///" + path
     name = f"pcn_test_{uuid.uuid4().hex[:12]}"
     template = f' TEMPLATE "{make_url(copy_of).database}"' if copy_of else ""
-    admin = sa.create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"{template}'))
+    _administer(base_url, f'CREATE DATABASE "{name}"{template}')
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Remove a database made by ``create_database`` (a SQLite file goes with its directory)."""
+    if is_postgres(url):
+        _administer(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def _administer(url: str, statement: str) -> None:
+    admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(statement))
+    finally:
         admin.dispose()
+
+
+@contextmanager
+def fresh_database(base_url: str, tmp_dir: str, copy_of: str | None = None):
+    """Yield the URL of a new database (``create_database``), dropped afterwards."""
+    url = create_database(base_url, tmp_dir, copy_of)
+    try:
+        yield url
+    finally:
+        drop_database(url)

@@ -165,6 +165,15 @@ class AccompanimentForm(PCNForm):
             [("", "—")] + [(p.code, retired_mark(p.name, p.active)) for p in partners] + labelled(vocab.REDIRECT_PLACES)
         )
 
+    def procedure_groups(self) -> list[tuple[Partner, list]]:
+        """Each partner offered with its procedures' options, in order. The options are made once:
+        WTForms builds every option anew at each pass over the field, and a pass per partner made
+        the record form the slowest page to render."""
+        by_partner: dict[str, list] = {}
+        for procedure, option in zip(self.procedure_list, self.procedures):
+            by_partner.setdefault(procedure.partner_code, []).append(option)
+        return [(partner, by_partner.get(partner.code, [])) for partner in self.partner_list]
+
     @staticmethod
     def page_layout() -> dict:
         """``LAYOUT`` as the page carries it, short: "main|details|end", names apart by spaces."""

@@ -23,7 +23,13 @@ from ..dbutil import fresh_database, suite_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium without its browser window (package chromium-headless-shell: the same Blink,
+# V8, network stack and service workers, the headless mode Playwright itself uses). Full Chromium
+# in headless mode builds a window for every page: about a second of CPU a page on these
+# machines, three times the shell's, and more than half of the suite's CPU (docs/PERFORMANCE.md).
+# PCN_TEST_CHROMIUM=/usr/bin/chromium runs the tests in the full browser.
+CHROMIUM = Path(os.environ.get("PCN_TEST_CHROMIUM", "/usr/bin/chromium-headless-shell"))
+FULL_CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach hosts it cannot;
 # Debian's wrapper fails to add --disable-dev-shm-usage on these machines.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -146,12 +152,10 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_server(tmp: Path, prepared: str | None = None):
-    """A server on a new database: prepared here, or a copy of the ``prepared`` one."""
+def running_server(tmp: Path, prepared: str):
+    """A server on a copy of the ``prepared`` database (tests/conftest.py)."""
     with fresh_database(suite_database_url(str(tmp)), str(tmp), copy_of=prepared) as database_url:
         server = LiveServer(database_url, tmp)
-        if prepared is None:
-            server.prepare()
         server.start()
         try:
             yield server
@@ -160,9 +164,9 @@ def running_server(tmp: Path, prepared: str | None = None):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, prepared_database):
     """One server for the tests that leave it running and healthy."""
-    with running_server(tmp_path_factory.mktemp("live_server")) as server:
+    with running_server(tmp_path_factory.mktemp("live_server"), prepared=prepared_database) as server:
         yield server
 
 
@@ -173,20 +177,38 @@ def own_server(tmp_path, prepared_database):
         yield server
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the session: starting it costs about a second."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)"
+def _launch(playwright, executable: Path, package: str):
+    if not executable.exists():
+        message = f"{executable} is missing: run `make browser` (apt-get install {package})"
         if os.environ.get("CI") == "true":
             pytest.fail(message)  # in CI a missing browser must not pass as green
         pytest.skip(message)
+    return playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def playwright():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """One Chromium for the session: starting it costs about a second."""
+    b = _launch(playwright, CHROMIUM, "chromium-headless-shell")
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="session")
+def full_browser(playwright):
+    """Debian's full Chromium, for what the headless shell leaves out (Background Sync): only
+    tests marked ``full_chromium`` start it."""
+    b = _launch(playwright, FULL_CHROMIUM, "chromium")
+    yield b
+    b.close()
 
 
 @pytest.fixture
@@ -200,8 +222,11 @@ def console_errors():
 
 
 @pytest.fixture
-def new_context(browser, console_errors):
-    """Factory of fresh browser contexts (own cookies, own viewport), all closed after the test."""
+def new_context(request, console_errors):
+    """Factory of fresh browser contexts (own cookies, own viewport), all closed after the test,
+    in the full Chromium for a test marked ``full_chromium``."""
+    full = request.node.get_closest_marker("full_chromium") is not None
+    browser = request.getfixturevalue("full_browser" if full else "browser")
     contexts = []
 
     def on_console(message):

@@ -174,6 +174,7 @@ def test_a_tab_that_found_the_lock_taken_pushes_what_came_after(live_server, sig
         assert wait_waiting(tab, 0, timeout=5) == 0
 
 
+@pytest.mark.full_chromium  # the headless shell has no Background Sync
 def test_the_worker_sends_the_outbox_with_no_window_open(own_server, signed_in_page):
     """Background Sync: the advisor saved offline and closed the app; the link comes back."""
     page = signed_in_page("conseiller", server=own_server)
