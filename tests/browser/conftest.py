@@ -275,3 +275,49 @@ def signed_in_page(live_server, new_context):
         return page
 
     return make
+
+
+@pytest.fixture(scope="module")
+def _shared_pages(browser, live_server):
+    """The pages ``reading_page`` hands out, one per account and context options in a module."""
+    errors: list[list[str]] = [[]]  # the list of the test being run
+    pages = {}
+
+    def record(text: str) -> None:
+        errors[0].append(text)
+
+    def open_page(username: str, options: dict):
+        ctx = browser.new_context(service_workers="allow", locale=LOCALE, **options)
+        ctx.on("console", lambda message: message.type == "error" and record(
+            f"{message.text} at {message.location.get('url')}"))
+        ctx.on("weberror", lambda error: record(f"uncaught: {error.error}"))
+        page = ctx.new_page()
+        sign_in(page, live_server, username)
+        return page
+
+    def get(username: str, options: dict, test_errors: list[str]):
+        errors[0] = test_errors
+        key = (username, tuple(sorted(options.items())))
+        if key not in pages or pages[key].is_closed():
+            pages[key] = open_page(username, options)
+        return pages[key]
+
+    yield get
+    for page in pages.values():
+        page.context.close()
+
+
+@pytest.fixture
+def reading_page(_shared_pages, console_errors):
+    """Factory: a page signed in on the live server as ``username``, shared by the tests of a
+    module that only read and move between pages (signing in, the worker's install and the
+    agency's first pull happen once, not at every test). Sized to ``viewport``; its console
+    errors go to this test's list. Other context options (``bypass_csp`` so that axe can be
+    injected, ``device_scale_factor``) give a page of their own."""
+
+    def make(username: str, viewport: dict | None = None, **context_options):
+        page = _shared_pages(username, context_options, console_errors)
+        page.set_viewport_size(viewport or {"width": 1024, "height": 768})
+        return page
+
+    return make

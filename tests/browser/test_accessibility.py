@@ -33,15 +33,15 @@ def test_sign_in_page(live_server, axe_page):
 
 
 @pytest.mark.parametrize("kind", ["individual", "quick_help", "free_access", "workshop"])
-def test_record_form_in_each_kind(live_server, axe_page, kind):
-    sign_in(axe_page, live_server, "conseiller")
+def test_record_form_in_each_kind(live_server, reading_page, kind):
+    axe_page = reading_page("conseiller", bypass_csp=True)
     axe_page.goto(live_server.url + "/accompagnements/nouveau")
     axe_page.check(f"input[name=kind][value={kind}]")
     assert violations(axe_page) == []
 
 
-def test_record_form_with_errors(live_server, axe_page):
-    sign_in(axe_page, live_server, "conseiller")
+def test_record_form_with_errors(live_server, reading_page):
+    axe_page = reading_page("conseiller", bypass_csp=True)
     axe_page.goto(live_server.url + "/accompagnements/nouveau")
     axe_page.check("input[name=kind][value=individual]")
     axe_page.click("button.button-large")
@@ -52,8 +52,8 @@ def test_record_form_with_errors(live_server, axe_page):
 @pytest.mark.parametrize("path", ["/", "/accompagnements/", "/synchronisation", "/hors-ligne", "/compte",
                                   "/accompagnements/suivi", "/accompagnements/sur-la-tablette", "/tableau-de-bord",
                                   "/accompagnements/carte/"])
-def test_other_pages(live_server, axe_page, path):
-    sign_in(axe_page, live_server, "conseiller")
+def test_other_pages(live_server, reading_page, path):
+    axe_page = reading_page("conseiller", bypass_csp=True)
     axe_page.goto(live_server.url + path)
     # The page's scripts have read the outbox (the sync page and the device's pages fill themselves from it).
     axe_page.wait_for_selector("#sync-status[data-waiting]", state="attached")
@@ -84,8 +84,8 @@ ADMIN_PAGES = [
 
 
 @pytest.mark.parametrize("path,then", ADMIN_PAGES)
-def test_admin_pages(live_server, axe_page, path, then):
-    sign_in(axe_page, live_server, "admin")
+def test_admin_pages(live_server, reading_page, path, then):
+    axe_page = reading_page("admin", bypass_csp=True)
     axe_page.goto(live_server.url + path)
     if then == "submit":
         axe_page.click("main form button[type=submit]")
@@ -167,8 +167,8 @@ def test_record_form_details_and_confirmation(live_server, axe_page):
     assert violations(axe_page) == []
 
 
-def test_record_page_asking_before_a_delete(live_server, axe_page):
-    sign_in(axe_page, live_server, "conseiller")
+def test_record_page_asking_before_a_delete(live_server, reading_page):
+    axe_page = reading_page("conseiller", bypass_csp=True)
     axe_page.goto(live_server.url + "/accompagnements/")
     axe_page.click(".record-list a >> nth=0")
     axe_page.click(".confirm-delete summary")

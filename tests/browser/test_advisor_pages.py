@@ -228,9 +228,8 @@ CLIPPED = """() => [...document.querySelectorAll('body *')].filter((el) => {
 
 
 @pytest.mark.parametrize("path", ADVISOR_PAGES)
-def test_at_200_percent_zoom_no_text_is_lost(live_server, new_context, console_errors, path):
-    page = new_context(**ZOOMED).new_page()
-    sign_in(page, live_server, "conseiller")
+def test_at_200_percent_zoom_no_text_is_lost(live_server, reading_page, console_errors, path):
+    page = reading_page("conseiller", **ZOOMED)
     page.goto(live_server.url + path)
     page.wait_for_selector("#sync-status[data-waiting]", state="attached")
     assert page.evaluate(CLIPPED) == []

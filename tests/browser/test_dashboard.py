@@ -3,7 +3,6 @@ violation (axe), and its download buttons give the files of the figures shown.""
 
 import pytest
 
-from .conftest import sign_in
 from .layout import check_layout
 from .test_accessibility import AXE, violations
 
@@ -15,11 +14,10 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.mark.parametrize("username", ["coordination", "responsable", "partenaire"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_dashboard_fits_and_passes_axe(live_server, new_context, console_errors, username, viewport):
+def test_dashboard_fits_and_passes_axe(live_server, reading_page, console_errors, username, viewport):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make browser`")
-    page = new_context(bypass_csp=True, viewport=viewport).new_page()
-    sign_in(page, live_server, username)
+    page = reading_page(username, viewport, bypass_csp=True)
     page.goto(live_server.url + "/tableau-de-bord?periode=pilote")
     assert page.locator("h1").inner_text() == "Tableau de bord"
     page.locator("details").first.click()  # the figures of a chart, opened
@@ -45,9 +43,8 @@ def test_a_preset_then_a_download_carries_the_filters(live_server, signed_in_pag
 
 @pytest.mark.parametrize("username", ["coordination", "responsable"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_device_health_fits_and_passes_axe(live_server, new_context, console_errors, username, viewport):
-    tablet = new_context().new_page()  # a device that has pushed, so the table is there
-    sign_in(tablet, live_server, "conseiller")
+def test_device_health_fits_and_passes_axe(live_server, reading_page, console_errors, username, viewport):
+    tablet = reading_page("conseiller")  # a device that has pushed, so the table is there
     tablet.goto(live_server.url + "/accompagnements/nouveau")
     tablet.check("input[name=kind][value=quick_help]")
     tablet.click(".quick-save button[value=BROWSING]")
@@ -56,8 +53,7 @@ def test_device_health_fits_and_passes_axe(live_server, new_context, console_err
     while live_server.count("SELECT count(*) FROM device") == 0 and deadline:
         tablet.wait_for_timeout(250)
         deadline -= 1
-    page = new_context(bypass_csp=True, viewport=viewport).new_page()
-    sign_in(page, live_server, username)
+    page = reading_page(username, viewport, bypass_csp=True)
     page.goto(live_server.url + "/tableau-de-bord/appareils")
     assert page.locator("table.devices tbody tr").count() >= 1
     check_layout(page, console_errors)

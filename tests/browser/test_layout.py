@@ -35,9 +35,9 @@ def test_privacy_page(live_server, new_context, console_errors, viewport):
     check_layout(page, console_errors)
 
 
-def test_erasure_page_with_its_error(signed_in_page, console_errors, viewport):
-    page = signed_in_page("coordination", viewport=viewport)
-    page.goto(page.url + "admin/cartes/effacer")
+def test_erasure_page_with_its_error(live_server, reading_page, console_errors, viewport):
+    page = reading_page("coordination", viewport)
+    page.goto(live_server.url + "/admin/cartes/effacer")
     check_layout(page, console_errors)
     page.fill("#code", "K7M4-QXP3")
     page.click("main form button[type=submit]")
@@ -48,8 +48,9 @@ def test_erasure_page_with_its_error(signed_in_page, console_errors, viewport):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_home_page(signed_in_page, console_errors, viewport, role):
-    page = signed_in_page(ROLES[role], viewport=viewport)
+def test_home_page(live_server, reading_page, console_errors, viewport, role):
+    page = reading_page(ROLES[role], viewport)
+    page.goto(live_server.url + "/")
     assert "Bonjour" in page.locator("h1").inner_text()
     check_layout(page, console_errors)
 

@@ -13,7 +13,6 @@ from babel.dates import format_date
 
 from pcn_pwa.figures.counting import DIMENSIONS
 
-from .conftest import sign_in
 from .layout import check_layout, flush_events
 from .test_accessibility import AXE, violations
 from .test_dashboard import DESKTOP, PHONE
@@ -49,11 +48,10 @@ def written(count: int) -> str:
 
 @pytest.mark.parametrize("username", ["coordination", "responsable", "partenaire"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_report_fits_and_passes_axe(live_server, new_context, console_errors, username, viewport):
+def test_report_fits_and_passes_axe(live_server, reading_page, console_errors, username, viewport):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make browser`")
-    page = new_context(bypass_csp=True, viewport=viewport).new_page()
-    sign_in(page, live_server, username)
+    page = reading_page(username, viewport, bypass_csp=True)
     page.goto(live_server.url + "/tableau-de-bord/rapport?periode=pilote")
     assert page.locator("h1").inner_text() == "Rapport d’évaluation des points conseil numérique"
     assert page.locator("table").count() >= 20  # key figures, series, mix, progress, every breakdown
