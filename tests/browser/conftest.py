@@ -156,6 +156,10 @@ def running_server(tmp: Path, prepared: str):
     """A server on a copy of the ``prepared`` database (tests/conftest.py)."""
     with fresh_database(suite_database_url(str(tmp)), str(tmp), copy_of=prepared) as database_url:
         server = LiveServer(database_url, tmp)
+        # The app loaded once, then forked into the two workers: a second of CPU less for each
+        # of some 30 servers a run starts. Still two processes (what one worker caches, the
+        # other does not see). The tests of gunicorn's own settings start theirs without it.
+        server.start_args = ["--preload"]
         server.start()
         try:
             yield server

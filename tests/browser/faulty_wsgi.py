@@ -19,6 +19,7 @@ import re
 import time
 
 from pcn_pwa import create_app
+from pcn_pwa.extensions import db
 
 FAULTS_FILE = os.environ["PCN_FAULTS_FILE"]
 
@@ -100,4 +101,9 @@ class FaultInjector:
         return [body]
 
 
-app = FaultInjector(create_app())
+flask_app = create_app()
+# Loaded once in gunicorn's master (``--preload``, tests/browser/conftest.py), then forked: no
+# database connection may be inherited by the workers, each opens its own.
+with flask_app.app_context():
+    db.engine.dispose()
+app = FaultInjector(flask_app)
