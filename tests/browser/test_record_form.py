@@ -18,8 +18,8 @@ def rows(live_server, kind):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, TABLET], ids=["phone", "tablet"])
-def test_form_fits_the_screen_in_every_kind(signed_in_page, live_server, console_errors, viewport):
-    page = signed_in_page("conseiller", viewport=viewport)
+def test_form_fits_the_screen_in_every_kind(reading_page, live_server, console_errors, viewport):
+    page = reading_page("conseiller", viewport)
     page.goto(live_server.url + "/accompagnements/nouveau")
     check_layout(page, console_errors)
     for kind in ["individual", "quick_help", "free_access", "workshop"]:
@@ -27,8 +27,8 @@ def test_form_fits_the_screen_in_every_kind(signed_in_page, live_server, console
         check_layout(page, console_errors)
 
 
-def test_kind_shows_only_what_it_needs(signed_in_page, live_server):
-    page = signed_in_page("conseiller", viewport=PHONE)
+def test_kind_shows_only_what_it_needs(reading_page, live_server):
+    page = reading_page("conseiller", PHONE)
     page.goto(live_server.url + "/accompagnements/nouveau")
     autonomy, workshop, quick = page.locator("#autonomy"), page.locator("#workshop_title"), page.locator(".quick-save")
     page.check("input[name=kind][value=individual]")
@@ -39,8 +39,8 @@ def test_kind_shows_only_what_it_needs(signed_in_page, live_server):
     assert quick.is_visible() and not autonomy.is_visible()
 
 
-def test_procedures_follow_the_chosen_partners(signed_in_page, live_server):
-    page = signed_in_page("conseiller", viewport=PHONE)
+def test_procedures_follow_the_chosen_partners(reading_page, live_server):
+    page = reading_page("conseiller", PHONE)
     page.goto(live_server.url + "/accompagnements/nouveau")
     page.check("input[name=kind][value=individual]")
     cafat = page.locator("input[name=procedures][value=CAFAT_CERTIFICATE]")
