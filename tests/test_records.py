@@ -241,8 +241,10 @@ def test_list_shows_own_agency_newest_first_with_todays_count(client, signed_in,
     user = signed_in("advisor", agency="TADINE")
     other = make_user("advisor", username="kone-advisor", agency="KONE")
     now = datetime.now(NOUMEA)
+    # Today in Nouméa even in the minute after its midnight (13:00 UTC), when a minute ago was not.
+    today = max(now - timedelta(minutes=1), now.replace(hour=0, minute=0, second=0, microsecond=0))
     store_record(user, occurred_at=(now - timedelta(days=2)).isoformat(), procedure_detail="older")
-    store_record(user, occurred_at=(now - timedelta(minutes=1)).isoformat(), procedure_detail="newer")
+    store_record(user, occurred_at=today.isoformat(), procedure_detail="newer")
     store_record(other, agency="KONE", occurred_at=now.isoformat())
     page = page_text(client.get("/accompagnements/"))
     assert page.count('class="record-list"') == 1
