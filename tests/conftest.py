@@ -18,7 +18,6 @@ from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from pcn_pwa import create_app
-from pcn_pwa.config import normalise_database_url
 from pcn_pwa.extensions import db as _db
 from pcn_pwa.models import User
 from pcn_pwa.seed import seed_reference
@@ -137,8 +136,7 @@ def prepared_database():
         if not made.exists():
             tmp = run / "prepared"
             tmp.mkdir()
-            base = os.environ.get("TEST_DATABASE_URL")
-            url = create_database(normalise_database_url(base) if base else suite_database_url(str(tmp)), str(tmp))
+            url = create_database(suite_database_url(str(tmp)), str(tmp))
             LiveServer(url, tmp).prepare()
             engine = sa.create_engine(url)
             with engine.begin() as connection:

@@ -225,6 +225,15 @@ def console_errors():
     return []
 
 
+def _context_reporting_errors(browser, report, **options):
+    """A new context of ``browser`` whose pages' console errors and uncaught errors go to ``report``."""
+    ctx = browser.new_context(service_workers="allow", locale=LOCALE, **options)
+    ctx.on("console", lambda message: message.type == "error" and report(
+        f"{message.text} at {message.location.get('url')}"))
+    ctx.on("weberror", lambda error: report(f"uncaught: {error.error}"))
+    return ctx
+
+
 @pytest.fixture
 def new_context(request, console_errors):
     """Factory of fresh browser contexts (own cookies, own viewport), all closed after the test,
@@ -233,14 +242,8 @@ def new_context(request, console_errors):
     browser = request.getfixturevalue("full_browser" if full else "browser")
     contexts = []
 
-    def on_console(message):
-        if message.type == "error":
-            console_errors.append(f"{message.text} at {message.location.get('url')}")
-
     def make(**options):
-        ctx = browser.new_context(service_workers="allow", locale=LOCALE, **options)
-        ctx.on("console", on_console)
-        ctx.on("weberror", lambda error: console_errors.append(f"uncaught: {error.error}"))
+        ctx = _context_reporting_errors(browser, console_errors.append, **options)
         contexts.append(ctx)
         return ctx
 
@@ -287,15 +290,8 @@ def _shared_pages(browser, live_server):
     errors: list[list[str]] = [[]]  # the list of the test being run
     pages = {}
 
-    def record(text: str) -> None:
-        errors[0].append(text)
-
     def open_page(username: str, options: dict):
-        ctx = browser.new_context(service_workers="allow", locale=LOCALE, **options)
-        ctx.on("console", lambda message: message.type == "error" and record(
-            f"{message.text} at {message.location.get('url')}"))
-        ctx.on("weberror", lambda error: record(f"uncaught: {error.error}"))
-        page = ctx.new_page()
+        page = _context_reporting_errors(browser, lambda text: errors[0].append(text), **options).new_page()
         sign_in(page, live_server, username)
         return page
 
