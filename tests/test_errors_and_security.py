@@ -62,7 +62,7 @@ def test_crash_on_a_page_is_a_page(crashing_app, client, path):
     assert "Une erreur est survenue sur le serveur" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/login", "/api/v1/me", "/no-such-page", "/sw.js"])
+@pytest.mark.parametrize("path", ["/login", "/no-such-page", "/sw.js"])
 def test_security_headers_everywhere(client, path):
     with client.get(path) as response:
         headers = response.headers
@@ -79,6 +79,16 @@ def test_security_headers_everywhere(client, path):
     if headers["Content-Type"].startswith("text/html"):  # a document: nobody may frame it
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Permissions-Policy"] == "camera=(), microphone=(), geolocation=()"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/no-such-thing", "/langues/fr/textes.json"])
+def test_data_answers_may_load_nothing_and_never_be_framed(client, path):
+    """JSON is never a page: its policy allows nothing at all, whatever the answer."""
+    with client.get(path) as response:
+        assert response.mimetype == "application/json"
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize("path", ["/static/css/app.css", "/static/js/app.js"])
