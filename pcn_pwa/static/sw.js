@@ -214,19 +214,32 @@ self.addEventListener('message', (event) => {
 // thrown back so that the browser tries again later; pages also push on start-up, on
 // `online` and on a timer, since this event alone is not enough (and not in every browser).
 const WHO_TIMEOUT_MS = 10000;
+// A link that just came back often carries nothing yet (an island link, a Wi-Fi still
+// joining), and Chromium's own next try comes minutes later: a push that failed on the way
+// (network, timeout, server error) is tried again within the event, after these pauses.
+const RETRY_PAUSES_MS = [2000, 4000, 8000, 16000, 0];
 
+/** The outcome of one push, as the pages' sync client names it. */
 async function pushOutbox() {
   const response = await fetch('/api/v1/me', {credentials: 'same-origin', cache: 'no-store',
     signal: AbortSignal.timeout(WHO_TIMEOUT_MS)});
-  if (response.status === 401) return;  // signed out: the records wait for the next sign-in
-  if (!response.ok) throw new Error(`/api/v1/me answered ${response.status}`);
+  if (response.status === 401) return 'auth';  // signed out: the records wait for the next sign-in
+  if (!response.ok) return response.status >= 500 ? 'server' : 'refused';
   const {username} = (await response.json()).user;
   const {Outbox, SyncClient} = self.PCNSync;
-  const client = new SyncClient(new Outbox(username), username, {retry: false, appVersion: ASSETS.version});
-  const outcome = await client.run();
+  return new SyncClient(new Outbox(username), username, {retry: false, appVersion: ASSETS.version}).run();
+}
+
+async function pushOutboxPersistently() {
+  let outcome;
+  for (const pause of RETRY_PAUSES_MS) {
+    outcome = await pushOutbox().catch(() => 'network');
+    if (!pause || !['network', 'server'].includes(outcome)) break;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
   if (!['done', 'nothing', 'auth'].includes(outcome)) throw new Error(`sync: ${outcome}`);
 }
 
 self.addEventListener('sync', (event) => {
-  if (event.tag === 'pcn-outbox') event.waitUntil(pushOutbox());
+  if (event.tag === 'pcn-outbox') event.waitUntil(pushOutboxPersistently());
 });
