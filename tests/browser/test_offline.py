@@ -197,7 +197,9 @@ def test_an_invalid_record_waits_with_its_message_is_fixed_then_synced(live_serv
     item = page.locator(f".outbox-item[data-id='{record_id}']")
     item.locator("a.button-primary").wait_for()
     assert item.get_attribute("data-state") == "invalid"
-    assert "Une durée dure au moins 1 minute." in item.inner_text()
+    # The field by its name in the form, never by its code.
+    assert "Durée : Une durée dure au moins 1 minute." in item.inner_text()
+    assert "duration_minutes" not in item.inner_text()
     assert live_server.record(record_id) is None  # the server never stored it
     item.locator("a.button-primary").click()
     page.wait_for_url(re.compile(r".*brouillon=.*"))

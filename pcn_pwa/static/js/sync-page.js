@@ -53,9 +53,11 @@ async function render() {
     if (record.state === 'invalid') {
       const errors = document.createElement('ul');
       errors.className = 'errors';
-      Object.entries(record.errors || {}).forEach(([field, messages]) => messages.forEach((message) => {
+      // Each message under the field's name in the form, never its code (none for the record as a whole).
+      Object.entries(record.errors || {}).forEach(([path, messages]) => messages.forEach((message) => {
         const li = document.createElement('li');
-        li.textContent = `${field} : ${message}`;
+        const label = words.fields?.find((field) => field.code === path)?.label;
+        li.textContent = label ? `${label} : ${message}` : message;
         errors.append(li);
       }));
       const fix = document.createElement('a');
