@@ -60,5 +60,16 @@ def compress_response(response):
     return response
 
 
+def bare_redirect(response):
+    """A redirect leaves without its body: browsers follow it and never show one (Werkzeug's
+    « Redirecting… » page was 190 bytes, and as a document it drew the pages' policies, 300 more,
+    on every sign-in over a slow link)."""
+    if 300 <= response.status_code < 400 and response.location and not response.is_streamed:
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+    return response
+
+
 def init_app(app) -> None:
     app.after_request(compress_response)
+    app.after_request(bare_redirect)  # registered last, so run first: nothing to compress

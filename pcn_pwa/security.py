@@ -24,7 +24,7 @@ DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 def set_security_headers(response):
     """Add CSP, nosniff and referrer rules, and to documents the framing and permissions rules,
-    unless a view set its own. Not on a 304:
+    unless a view set its own; to a redirect with no body, the referrer rule alone. Not on a 304:
     it has no body, the browser keeps the headers of the answer it already has (RFC 9110,
     15.4.5), and on a slow link a revalidation is then half its size."""
     from flask import current_app
@@ -32,10 +32,12 @@ def set_security_headers(response):
     if response.status_code == 304:
         return response
     headers = response.headers
+    headers.setdefault("Referrer-Policy", "same-origin")  # also what a redirect's next request tells
+    if 300 <= response.status_code < 400 and not response.mimetype:
+        return response  # a redirect with no body (compression.bare_redirect): no document to rule
     policy = DATA_POLICY if response.mimetype == "application/json" else current_app.config["CONTENT_SECURITY_POLICY"]
     headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
     if response.mimetype == "text/html":  # rules for documents only: nothing frames or asks JSON
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

@@ -91,6 +91,22 @@ def test_data_answers_may_load_nothing_and_never_be_framed(client, path):
         assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_a_redirect_leaves_bare(client, signed_in):
+    """Browsers follow a redirect and never show its body: none is sent, and no document rule
+    with it; the referrer rule stays (it governs the request the redirect leads to)."""
+    anonymous = client.get("/accompagnements/", headers={"Accept-Encoding": "br"})
+    signed_in("advisor")
+    switched = client.post("/langue", data={"locale": "en", "next": "/accompagnements/"},
+                           headers={"Accept-Encoding": "br"})
+    for response in (anonymous, switched):
+        assert response.status_code == 302 and response.location
+        assert response.get_data() == b"" and "Content-Type" not in response.headers
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        for name in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy", "Content-Encoding"):
+            assert name not in response.headers
+    assert client.get(switched.location).status_code == 200  # where it leads is a whole page
+
+
 @pytest.mark.parametrize("path", ["/static/css/app.css", "/static/js/app.js"])
 def test_static_files_are_never_sniffed(client, path):
     """Scripts and styles come from WhiteNoise: no CSP of their own (it applies to documents and
