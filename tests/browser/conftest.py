@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from pcn_pwa.seed import DEMO_PASSWORD
+
 from ..dbutil import fresh_database, suite_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +37,6 @@ FULL_CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-DEMO_PASSWORD = "demo-pcn-2026"
 # Headless Chromium asks for English; the advisors' tablets ask for French.
 LOCALE = "fr-NC"
 
