@@ -307,7 +307,7 @@ class Accompaniment(db.Model):
     workshop_level: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
     notes: so.Mapped[Optional[str]] = so.mapped_column(sa.String(1000))
     # When the person's data were erased at their request (privacy.py): no later write, from a
-    # tablet's older copy say, brings the notes, procedure detail or card back (store.keep_erased).
+    # tablet's older copy say, brings the notes, procedure detail or card back (store.keep_removed).
     erased_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime)
 
     deleted: so.Mapped[bool] = so.mapped_column(default=False)

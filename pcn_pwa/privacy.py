@@ -33,7 +33,7 @@ from .i18n import display_timezone, local_midnight
 from .models import Accompaniment, User
 
 # What each one empties (columns of Accompaniment).
-RETENTION_BLANKS = ("notes", "card")
+RETENTION_BLANKS = store.RETAINED_COLUMNS
 ERASURE_BLANKS = store.ERASED_COLUMNS
 # Records changed per transaction: the change counter's lock, which the sync's pushes wait for,
 # is held for one batch at a time (a push writes up to 500 records too).

@@ -148,10 +148,34 @@ def test_a_stale_push_after_retention_does_not_bring_the_notes_or_card_back(clie
     result = push(client, edited)[0]
     assert result["status"] == "conflict" and result["version"] == 2
     assert result["server_data"]["notes"] is None and result["server_data"]["beneficiary"]["card"] is None
-    # The same copy pushed again as it was (a retry of a push before retention): a conflict too.
-    assert push(client, {**pushed, "base_version": 1})[0]["status"] == "conflict"
+    # The same copy pushed again as it was (a retry of a push before retention): without what
+    # retention removed, it is what the server has (as after an erasure).
+    assert push(client, {**pushed, "base_version": 1})[0] == {"id": pushed["id"], "status": "unchanged", "version": 2}
     row = stored(pushed["id"])
     assert (row.notes, row.card, row.version, row.duration_minutes) == (None, None, 2, 30)
+
+
+def test_keeping_the_tablet_s_copy_after_retention_brings_back_neither_notes_nor_card(client, signed_in, runner):
+    """The conflict above, then « garder ma version »: the tablet sends its copy over version 2.
+    Its other change is stored; the notes and the card, past the period, are not."""
+    signed_in("advisor", agency="TADINE")
+    code = cards.new_code()
+    pushed = new(60, code)
+    push(client, pushed)
+    assert runner.invoke(args=["retention", "apply"]).exit_code == 0
+    kept = {**pushed, "base_version": 2, "data": {**pushed["data"], "duration_minutes": 45}}
+    assert push(client, kept)[0] == {"id": pushed["id"], "status": "updated", "version": 3}
+    row = stored(pushed["id"])
+    assert (row.notes, row.card, row.duration_minutes) == (None, None, 45)
+    assert db.session.get(CardSummary, code) is None  # the card links no record again
+    assert push(client, {**kept, "base_version": 3})[0]["status"] == "unchanged"
+    # A record within the period keeps what the tablet sends.
+    recent = new(3, code)
+    push(client, recent)
+    assert push(client, {**recent, "base_version": 1, "data": {**recent["data"], "notes": "Revenue."}})[0][
+        "status"] == "updated"
+    assert (stored(recent["id"]).notes, stored(recent["id"]).card) == ("Revenue.", code)
+    assert_figures_equal_a_rebuild(runner)
 
 
 def test_deleted_records_lose_their_notes_too_and_stay_deleted(client, signed_in, runner):

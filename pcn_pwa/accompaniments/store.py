@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import g
 
 from ..extensions import db
 from ..models import (
@@ -121,19 +122,36 @@ def data_of(clean: dict) -> dict:
 
 # What an erasure on a person's request empties for good (privacy.py): the free text and the card.
 ERASED_COLUMNS = ("notes", "procedure_detail", "card")
-_ERASED_PATHS = tuple(field.path for field in FIELDS if field.column_name in ERASED_COLUMNS)
+# What a record loses once its date is past the retention period (privacy.py).
+RETAINED_COLUMNS = ("notes", "card")
 
 
-def keep_erased(record, clean: dict | None) -> dict | None:
-    """``clean`` as it may be stored over ``record``: a record erased at its person's request gets
-    no notes, procedure detail or card again, whoever writes (a tablet's older copy, the advisor's
-    « garder ma version » after the conflict it met, the form)."""
-    if clean is None or getattr(record, "erased_at", None) is None:
+def _paths_of(columns: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(field.path for field in FIELDS if field.column_name in columns)
+
+
+_ERASED_PATHS, _RETAINED_PATHS = _paths_of(ERASED_COLUMNS), _paths_of(RETAINED_COLUMNS)
+
+
+def keep_removed(record, clean: dict | None) -> dict | None:
+    """``clean`` as it may be stored over ``record``: what data protection removed does not come
+    back, whoever writes (a tablet's older copy, the advisor's « garder ma version » after the
+    conflict it met, the form). A record erased at its person's request gets no notes, procedure
+    detail or card again; a record dated before the retention period, no notes or card."""
+    from ..privacy import retention_cutoff
+
+    if clean is None:
+        return clean
+    paths = _ERASED_PATHS if getattr(record, "erased_at", None) is not None else frozenset()
+    if "retention_cutoff" not in g:  # once a request, not twice for each record of a push
+        g.retention_cutoff = retention_cutoff()
+    if clean["occurred_at"] < g.retention_cutoff:
+        paths |= _RETAINED_PATHS
+    if not any(fields.get(clean, path) is not None for path in paths):
         return clean
     kept = {**clean, "beneficiary": dict(clean.get("beneficiary") or {})}
-    for path in _ERASED_PATHS:
-        if fields.get(kept, path) is not None:
-            fields.put(kept, path, None)
+    for path in paths:
+        fields.put(kept, path, None)
     return kept
 
 
@@ -210,7 +228,7 @@ class Writer:
         if isinstance(record, Accompaniment) and record.card:
             self.cards.add(record.card)  # the card it had: it may lose this record
         if isinstance(record, Accompaniment) and clean is not None:
-            record.apply(keep_erased(record, clean))
+            record.apply(keep_removed(record, clean))
         if deleted is not None:
             record.deleted = deleted
         record.version += 1
@@ -224,7 +242,7 @@ class Writer:
     def blank(self, record: Accompaniment, columns: tuple[str, ...], *, erase: bool = False) -> bool:
         """Empty ``columns`` of a stored record (retention, erasure: notes, card…), as a new
         version that tablets pull; False when they already were (nothing changed). ``erase``: at
-        the person's request, for good (``keep_erased``)."""
+        the person's request, for good (``keep_removed``)."""
         if erase and record.erased_at is None:
             record.erased_at = self.now
         elif all(getattr(record, column) is None for column in columns):
@@ -333,7 +351,7 @@ def update(record: Accompaniment, user: User, clean: dict, base_version: int) ->
     """
     lock_changes()
     db.session.refresh(record)  # what another writer committed before we took the lock
-    clean = keep_erased(record, clean)
+    clean = keep_removed(record, clean)
     if same_data(record, clean):
         return False
     if record.version != base_version:

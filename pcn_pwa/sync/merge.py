@@ -125,7 +125,7 @@ def _decide(batch: Batch, pushed: PushedRecord, judged: Judged, current, referen
         batch.writer.create(clean, record_id, deleted=deleted, client_updated_at=client_updated_at)
         return {"id": str(record_id), "status": "created", "version": 1}
 
-    clean = store.keep_erased(current, clean)
+    clean = store.keep_removed(current, clean)
     same = clean is None or store.comparable(current.to_data()) == store.comparable(store.data_of(clean))
     if same and current.deleted == deleted:
         return {"id": str(record_id), "status": "unchanged", "version": current.version}
