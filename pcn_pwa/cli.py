@@ -19,6 +19,7 @@ PLACEMENT_MESSAGES = {
     "agency_not_for_role": "A {role} works for no single agency: drop --agency.",
     "partner_required": "A partner user needs --partner.",
     "partner_unknown": "Unknown partner {partner!r}.",
+    "partner_retired": "Partner {partner!r} is retired: choose an active one.",
     "partner_not_for_role": "Only partner users take --partner.",
 }
 

@@ -40,8 +40,11 @@ def placement_problem(role: str, agency_code: str | None, partner_code: str | No
     if role == "partner":
         if not partner_code:
             return "partner_required"
-        if db.session.get(Partner, partner_code) is None:
+        partner = db.session.get(Partner, partner_code)
+        if partner is None:
             return "partner_unknown"
+        if not partner.active:
+            return "partner_retired"
     elif partner_code:
         return "partner_not_for_role"
     return None

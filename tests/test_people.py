@@ -180,6 +180,22 @@ def test_flask_users_still_creates_accounts_that_sign_in_at_once(app, runner):
     assert db.session.scalar(sa.select(AuditEntry.actor_name)) == "(commande)"
 
 
+def test_a_retired_partner_is_not_offered_nor_taken_for_a_new_account(client, admin, runner):
+    from pcn_pwa.models import Partner
+
+    db.session.get(Partner, "OPT").active = False
+    db.session.commit()
+    page = client.get("/admin/utilisateurs/nouveau").get_data(as_text=True)
+    assert 'value="OPT"' not in page and 'value="CAFAT"' in page
+    response = create(client, username="opt.agent", role="partner", agency="", partner="OPT")
+    assert response.status_code == 400 and account("opt.agent") is None
+    assert re.search(r'<ul class="errors" id="partner-errors">', response.get_data(as_text=True))
+    done = runner.invoke(args=["users", "create", "opt.agent", "--role", "partner", "--partner", "opt"],
+                         input="a long enough password\n")
+    assert done.exit_code != 0 and "'OPT' is retired" in done.output and account("opt.agent") is None
+    assert create(client, username="cafat.agent", role="partner", agency="", partner="CAFAT").status_code == 200
+
+
 def test_the_new_account_form_names_partners_in_the_admins_language(client, signed_in):
     """Partner names are French source strings: an admin reading English reads them in English."""
     signed_in("admin", username="root-en", locale="en")

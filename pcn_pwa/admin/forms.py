@@ -80,6 +80,7 @@ PLACEMENT_ERRORS = {
     "agency_not_for_role": ("agency", _l("Ce rôle ne travaille pas dans une seule agence : laissez l’agence vide.")),
     "partner_required": ("partner", _l("Un compte partenaire appartient à un partenaire : choisissez-le.")),
     "partner_unknown": ("partner", _l("Partenaire inconnu.")),
+    "partner_retired": ("partner", _l("Ce partenaire est retiré : choisissez-en un actif.")),
     "partner_not_for_role": ("partner", _l("Seuls les comptes partenaires ont un partenaire : laissez-le vide.")),
 }
 
@@ -116,8 +117,8 @@ class NewUserForm(PlacedForm):
         super().__init__(*args, **kwargs)
         self.role.choices = [(code, role_label(code)) for code in ROLES]
         self.agency.choices = agency_choices()
-        self.partner.choices = [("", "—")] + [
-            (partner.code, _(partner.name)) for partner in db.session.scalars(sa.select(Partner).order_by(Partner.position))]
+        self.partner.choices = [("", "—")] + [(partner.code, _(partner.name)) for partner in db.session.scalars(
+            sa.select(Partner).where(Partner.active).order_by(Partner.position))]
 
     def validate_username(self, field):
         if FORBIDDEN_CHARS.search(field.data) or any(char.isspace() for char in field.data):
