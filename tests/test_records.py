@@ -186,7 +186,29 @@ def test_form_errors_are_shown_and_nothing_is_stored(client, signed_in, fields, 
     page = page_text(response)
     assert message in page
     assert "L’accompagnement n’est pas enregistré" in page
+    # A screen reader reads each message with its field: every list of messages is named by
+    # the aria-describedby of the field or group it is about.
+    lists, described = error_lists_and_descriptions(response.get_data(as_text=True))
+    assert lists and None not in lists and set(lists) <= described, (lists, described)
     assert stored() == []
+
+
+def error_lists_and_descriptions(html: str) -> tuple[list, set]:
+    """The ids of the page's lists of messages (None for one without), and every id that an
+    aria-describedby names."""
+    from html.parser import HTMLParser
+
+    lists, described = [], set()
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "ul" and "errors" in (attrs.get("class") or "").split():
+                lists.append(attrs.get("id"))
+            described.update((attrs.get("aria-describedby") or "").split())
+
+    Reader().feed(html)
+    return lists, described
 
 
 def test_commune_matches_without_accents(client, signed_in):

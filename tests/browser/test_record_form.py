@@ -10,6 +10,8 @@ from .tablet import fill_individual, settled
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 PHONE = {"width": 360, "height": 740}
+# Every id that an aria-describedby of the page names.
+DESCRIBED = "(nodes) => nodes.flatMap((node) => node.getAttribute('aria-describedby').split(' '))"
 TABLET = {"width": 1024, "height": 768}
 
 
@@ -94,6 +96,14 @@ def test_errors_are_shown_on_the_fields_and_nothing_is_saved(signed_in_page, liv
     page.wait_for_selector("#autonomy-errors")
     assert "L’accompagnement n’est pas enregistré" in page.content()
     assert "Obligatoire pour ce type d’accompagnement." in page.locator("#autonomy-errors").inner_text()
+    # Each message is read out with its field: every list is named by its field's aria-describedby.
+    lists = page.eval_on_selector_all(".js-errors[id]", "(nodes) => nodes.map((node) => node.id)")
+    described = set(page.eval_on_selector_all("[aria-describedby]", DESCRIBED))
+    assert "autonomy-errors" in lists and set(lists) <= described, (lists, described)
+    # Sent again as it is: the same messages, each named once (the previous ones are gone).
+    page.click("button.button-large")
+    page.wait_for_selector("#autonomy-errors")
+    assert page.get_attribute("#autonomy", "aria-describedby").split() == ["autonomy-errors"]
     settled(page)  # were anything queued, it would have been sent by now
     assert live_server.count("SELECT count(*) FROM accompaniment") == before
     # Nothing was queued on the tablet either.

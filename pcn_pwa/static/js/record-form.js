@@ -147,6 +147,12 @@ const fieldName = (path) => MAPPING.error_fields[path] || path.split('.').pop();
 function clearErrors() {
   form.querySelectorAll('.js-errors').forEach((node) => node.remove());
   form.querySelectorAll('.field-invalid').forEach((node) => node.classList.remove('field-invalid'));
+  form.querySelectorAll('[data-described]').forEach((node) => {
+    if (node.dataset.described) node.setAttribute('aria-describedby', node.dataset.described);
+    else node.removeAttribute('aria-describedby');
+    delete node.dataset.described;
+    node.removeAttribute('aria-invalid');
+  });
 }
 
 function showErrors(errors) {
@@ -158,11 +164,18 @@ function showErrors(errors) {
   form.prepend(summary);
   for (const [path, messages] of Object.entries(errors)) {
     const name = fieldName(path);
-    const target = form.querySelector(`#${CSS.escape(name)}`)?.closest('.field, fieldset') || summary;
+    const control = form.querySelector(`#${CSS.escape(name)}`);
+    const target = control?.closest('.field, fieldset') || summary;
     target.classList.add('field-invalid');
     const list = document.createElement('ul');
     list.className = 'errors js-errors';
     list.id = `${name}-errors`;
+    // Read out with its field (the input, or the group of choices), as the server's page does.
+    if (control) {
+      control.dataset.described ??= control.getAttribute('aria-describedby') || '';
+      control.setAttribute('aria-describedby', `${control.dataset.described} ${list.id}`.trim());
+      if (control.tagName !== 'FIELDSET') control.setAttribute('aria-invalid', 'true');  // a group takes none
+    }
     messages.forEach((message) => {
       const item = document.createElement('li');
       item.textContent = message;
