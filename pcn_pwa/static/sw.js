@@ -216,7 +216,8 @@ self.addEventListener('message', (event) => {
 const WHO_TIMEOUT_MS = 10000;
 // A link that just came back often carries nothing yet (an island link, a Wi-Fi still
 // joining), and Chromium's own next try comes minutes later: a push that failed on the way
-// (network, timeout, server error) is tried again within the event, after these pauses.
+// (network, timeout, server error) is tried again within the event, after these pauses (the
+// last try, after 16 s, has none: its failure goes back to the browser).
 const RETRY_PAUSES_MS = [2000, 4000, 8000, 16000, 0];
 
 /** The outcome of one push, as the pages' sync client names it. */
