@@ -45,6 +45,12 @@ def test_server_down_pages_still_work_and_records_arrive_once_when_it_is_back(ow
     assert page.locator("h1").inner_text() == "Nouvel accompagnement"
     page.click("a[href='/synchronisation']")
     page.wait_for_url(own_server.url + "/synchronisation")
+    # The home page's button for an individual accompaniment opens the form on that kind, as online.
+    page.goto(own_server.url + "/")
+    page.click("a[href='/accompagnements/nouveau?type=individual']")
+    page.wait_for_url(own_server.url + "/accompagnements/nouveau?type=individual")
+    assert page.is_checked("input[name=kind][value=individual]")
+    assert page.is_visible("#autonomy") and page.is_visible("#outcome")
     page.goto(own_server.url + "/accompagnements/nouveau")
     for topic in ["BROWSING", "EMAIL", "DEVICE"]:
         quick_record(page, topic)

@@ -289,8 +289,9 @@ function resetForm() {
   update();
 }
 
+const asked = new URLSearchParams(window.location.search);
 // A record to fix, reopened from the sync page: its data back in the form, same id.
-const draftId = new URLSearchParams(window.location.search).get('brouillon');
+const draftId = asked.get('brouillon');
 
 function setChecked(name, values) {
   form.querySelectorAll(`input[name="${name}"]`).forEach((input) => {
@@ -450,6 +451,9 @@ if (form) {
   });
   form.addEventListener('change', update);
   form.addEventListener('input', () => unsaved.add(form));
+  // A link may choose the kind (?type=individual: the home page's buttons). The server checks it;
+  // offline, the worker serves a copy that never saw the address, so the script does.
+  if (!checkedValue('kind')) setChecked('kind', [asked.get('type')]);
   // A record to correct, one taken from the last, one the server sent back: all of it shows.
   detailsOpen = 'unfold' in form.dataset;
   update();
