@@ -218,7 +218,8 @@ def test_an_invalid_record_waits_with_its_message_is_fixed_then_synced(live_serv
         time.sleep(0.2)
     stored = live_server.record(record_id)
     assert stored is not None and stored["duration_minutes"] == 30 and stored["version"] == 1
-    assert outbox_states(page)[record_id] == "synced"
+    # The server commits before its answer reaches the tablet, which then files the record as sent.
+    poll(lambda: outbox_states(page)[record_id] == "synced", 20, page, "the fixed record filed as sent")
 
 
 # 10 --------------------------------------------------------------------------------------
